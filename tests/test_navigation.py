@@ -13,7 +13,8 @@ from spacetraders.domain.navigation import FlightMode, distance, fastest_mode, f
     ],
 )
 def test_travel_time_matches_server_observations(dist, speed, mode, observed):
-    assert travel_time(dist, speed, mode) == observed
+    # Observed arrival - departure carries about one second of clock slop (NOTES.md §4).
+    assert abs(travel_time(dist, speed, mode) - observed) <= 1
 
 
 def test_recorded_burn_hop_within_one_second():

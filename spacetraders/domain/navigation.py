@@ -42,8 +42,7 @@ def distance(a: Point | tuple[int, int], b: Point | tuple[int, int]) -> float:
 def travel_time(dist: float, speed: int, mode: FlightMode = FlightMode.CRUISE) -> int:
     """Seconds for one hop: floor(max(1, round(d)) * M / speed + 15).
 
-    floor() matches four server-observed samples exactly (NOTES.md §4); the fifth
-    (a recorded BURN hop) is within one second.
+    Server-observed samples (NOTES.md §4) agree with this within one second.
     """
     if speed <= 0:
         raise ValueError("engine speed must be positive")
