@@ -1,0 +1,169 @@
+"""The only way application code changes ship assignments: compare-and-set on container ids.
+
+Each method is one SQL statement whose WHERE clause is the expected state, so a stale
+caller (a restarted run, an old daemon, a second CLI) can never overwrite a newer move.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from spacetraders.clock import utcnow
+from spacetraders.domain.containers import AssignmentStatus
+from spacetraders.errors import AssignmentConflict, ShipBusyError
+from spacetraders.persistence.models import ShipAssignment
+
+ACTIVE = AssignmentStatus.ACTIVE.value
+IDLE = AssignmentStatus.IDLE.value
+
+
+class AssignmentRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, player_id: int, ship_symbol: str) -> ShipAssignment | None:
+        return self._session.get(ShipAssignment, (player_id, ship_symbol), populate_existing=True)
+
+    def active_for_container(self, container_id: str) -> ShipAssignment | None:
+        return self._session.scalars(
+            select(ShipAssignment).where(
+                ShipAssignment.container_id == container_id, ShipAssignment.status == ACTIVE
+            )
+        ).one_or_none()
+
+    def list(self, player_id: int | None = None, *, active_only: bool = True) -> list[ShipAssignment]:
+        query = select(ShipAssignment).order_by(ShipAssignment.player_id, ShipAssignment.ship_symbol)
+        if player_id is not None:
+            query = query.where(ShipAssignment.player_id == player_id)
+        if active_only:
+            query = query.where(ShipAssignment.status == ACTIVE)
+        return list(self._session.scalars(query))
+
+    def assign(
+        self,
+        player_id: int,
+        ship_symbol: str,
+        container_id: str,
+        *,
+        operation: str = "command",
+        now: datetime | None = None,
+    ) -> None:
+        """Make `container_id` the ship's active assignment.
+
+        A no-op if it already is; ShipBusyError if another container holds the ship.
+        """
+        now = now or utcnow()
+        values = {
+            "player_id": player_id,
+            "ship_symbol": ship_symbol,
+            "container_id": container_id,
+            "operation": operation,
+            "status": ACTIVE,
+            "assigned_at": now,
+            "released_at": None,
+            "release_reason": None,
+        }
+        table = ShipAssignment.__table__
+        insert = (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table).values(values)
+        # Take over an idle row; never touch an active one.
+        upsert = insert.on_conflict_do_update(
+            index_elements=[table.c.player_id, table.c.ship_symbol],
+            set_={k: insert.excluded[k] for k in values if k not in ("player_id", "ship_symbol")},
+            where=table.c.status == IDLE,
+        ).returning(table.c.ship_symbol)
+        if self._is_active_on(player_id, ship_symbol, container_id):
+            return
+        if self._session.execute(upsert).first() is None:
+            holder = self.get(player_id, ship_symbol)
+            raise ShipBusyError(ship_symbol, holder.container_id if holder else None)
+
+    def move(
+        self,
+        player_id: int,
+        ship_symbol: str,
+        *,
+        from_container: str,
+        to_container: str,
+        operation: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Move the ship's active assignment from one container to another.
+
+        Succeeds only if the ship is still actively assigned to `from_container`.
+        """
+        values: dict[str, object] = {
+            "container_id": to_container,
+            "assigned_at": now or utcnow(),
+            "released_at": None,
+            "release_reason": None,
+        }
+        if operation is not None:
+            values["operation"] = operation
+        result = self._session.execute(
+            update(ShipAssignment)
+            .where(self._held_by(player_id, ship_symbol, from_container))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            holder = self.get(player_id, ship_symbol)
+            where = f"{holder.container_id} ({holder.status})" if holder else "nothing"
+            raise AssignmentConflict(
+                f"cannot move {ship_symbol} from {from_container}: it is assigned to {where}"
+            )
+
+    def release(
+        self,
+        player_id: int,
+        ship_symbol: str,
+        container_id: str,
+        reason: str,
+        *,
+        now: datetime | None = None,
+    ) -> bool:
+        """Release the ship if it is still actively assigned to `container_id`.
+
+        Returns False (and changes nothing) when a newer container holds it: a stale run
+        can never release a ship it no longer owns.
+        """
+        result = self._session.execute(
+            update(ShipAssignment)
+            .where(self._held_by(player_id, ship_symbol, container_id))
+            .values(status=IDLE, released_at=now or utcnow(), release_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def forget_container(self, container_id: str) -> None:
+        """Before a container row is removed: idle rows stop pointing at it."""
+        self._session.execute(
+            update(ShipAssignment)
+            .where(ShipAssignment.container_id == container_id, ShipAssignment.status == IDLE)
+            .values(container_id=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    def _is_active_on(self, player_id: int, ship_symbol: str, container_id: str) -> bool:
+        return (
+            self._session.scalar(
+                select(ShipAssignment.ship_symbol).where(self._held_by(player_id, ship_symbol, container_id))
+            )
+            is not None
+        )
+
+    @staticmethod
+    def _held_by(player_id: int, ship_symbol: str, container_id: str):  # type: ignore[no-untyped-def]
+        return and_(
+            ShipAssignment.player_id == player_id,
+            ShipAssignment.ship_symbol == ship_symbol,
+            ShipAssignment.container_id == container_id,
+            ShipAssignment.status == ACTIVE,
+        )
+
+    @property
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
