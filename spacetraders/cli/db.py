@@ -19,7 +19,7 @@ def upgrade(ctx: typer.Context, revision: str = typer.Argument("head", help="Tar
     migrations.upgrade(db, revision)
     after = migrations.current_revision(db)
     app.emit(
-        {"database": db.display_url, "from": before, "to": after},
+        {"database": db.display_url, "from": before, "to": after, "head": migrations.head_revision(db)},
         lambda c: c.print(f"database {db.display_url}: {before or 'empty'} -> [bold]{after}[/]"),
     )
 

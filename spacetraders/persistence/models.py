@@ -140,3 +140,129 @@ class ContainerLog(Base):
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
     level: Mapped[str] = mapped_column(String(8))
     message: Mapped[str] = mapped_column(Text)
+
+
+class ContainerEvent(Base):
+    """Status history of a container, for `container inspect`."""
+
+    __tablename__ = "container_events"
+    __table_args__ = (Index(None, "container_id", "event_id"),)
+
+    event_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    container_id: Mapped[str] = mapped_column(ForeignKey("containers.container_id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Daemon(Base):
+    """A supervisor process. Its heartbeat renews its lease; an expired lease means dead."""
+
+    __tablename__ = "daemons"
+
+    daemon_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # running, stopping, stopped
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[str | None] = mapped_column(String(32))
+
+
+class PlayerLease(Base):
+    """All containers of one player run on one daemon, so its rate limit holds."""
+
+    __tablename__ = "player_leases"
+
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.player_id", ondelete="CASCADE"), primary_key=True)
+    daemon_id: Mapped[str] = mapped_column(String(64))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Preference(Base):
+    """Small per-database settings, e.g. the default player."""
+
+    __tablename__ = "preferences"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class SystemRow(Base):
+    """Cached system (universe data, shared by all players)."""
+
+    __tablename__ = "systems"
+
+    system_symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sector_symbol: Mapped[str | None] = mapped_column(String(16))
+    type: Mapped[str | None] = mapped_column(String(32))
+    x: Mapped[int] = mapped_column(Integer)
+    y: Mapped[int] = mapped_column(Integer)
+    waypoints_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WaypointRow(Base):
+    """Cached waypoint; `traits` is a JSON list of trait symbols."""
+
+    __tablename__ = "waypoints"
+    __table_args__ = (Index(None, "system_symbol"),)
+
+    waypoint_symbol: Mapped[str] = mapped_column(String(64), primary_key=True)
+    system_symbol: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(32))
+    x: Mapped[int] = mapped_column(Integer)
+    y: Mapped[int] = mapped_column(Integer)
+    traits: Mapped[str] = mapped_column(Text, default="[]")
+    orbits: Mapped[str | None] = mapped_column(String(64))
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MarketRow(Base):
+    """Latest snapshot of one market."""
+
+    __tablename__ = "markets"
+    __table_args__ = (Index(None, "system_symbol"),)
+
+    waypoint_symbol: Mapped[str] = mapped_column(String(64), primary_key=True)
+    system_symbol: Mapped[str] = mapped_column(String(32))
+    player_id: Mapped[int | None] = mapped_column(ForeignKey("players.player_id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MarketGood(Base):
+    """One trade good of a market's latest snapshot."""
+
+    __tablename__ = "market_goods"
+
+    waypoint_symbol: Mapped[str] = mapped_column(
+        ForeignKey("markets.waypoint_symbol", ondelete="CASCADE"), primary_key=True
+    )
+    symbol: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str | None] = mapped_column(String(16))  # EXPORT, IMPORT, EXCHANGE
+    supply: Mapped[str | None] = mapped_column(String(16))
+    activity: Mapped[str | None] = mapped_column(String(16))
+    purchase_price: Mapped[int | None] = mapped_column(Integer)
+    sell_price: Mapped[int | None] = mapped_column(Integer)
+    trade_volume: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MarketPriceHistory(Base):
+    """Append-only record of every observed price."""
+
+    __tablename__ = "market_price_history"
+    __table_args__ = (Index(None, "waypoint_symbol", "symbol", "observed_at"), Index(None, "observed_at"))
+
+    history_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    waypoint_symbol: Mapped[str] = mapped_column(String(64))
+    system_symbol: Mapped[str] = mapped_column(String(32))
+    symbol: Mapped[str] = mapped_column(String(64))
+    supply: Mapped[str | None] = mapped_column(String(16))
+    activity: Mapped[str | None] = mapped_column(String(16))
+    purchase_price: Mapped[int | None] = mapped_column(Integer)
+    sell_price: Mapped[int | None] = mapped_column(Integer)
+    trade_volume: Mapped[int | None] = mapped_column(Integer)
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    player_id: Mapped[int | None] = mapped_column(Integer)

@@ -18,7 +18,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_upgrade_then_current_on_both_databases(capsys, empty_db_url):
     up = cli(capsys, "--db", empty_db_url, "--json", "db", "upgrade")
     assert up.code == 0, up.err
-    assert up.json()["from"] is None and up.json()["to"] == "0001"
+    assert up.json()["from"] is None and up.json()["to"] == up.json()["head"]
     current = cli(capsys, "--db", empty_db_url, "--json", "db", "current")
     assert current.json()["up_to_date"] is True
 
