@@ -12,7 +12,11 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from spacetraders.errors import ConfigError
 from spacetraders.persistence.database import Database
+from spacetraders.persistence.models import Player
+from spacetraders.persistence.players import PlayerRepository
+from spacetraders.persistence.preferences import DEFAULT_PLAYER_KEY, get_preference
 from spacetraders.persistence.migrations import ensure_schema
 from spacetraders.settings import Settings
 
@@ -32,6 +36,26 @@ class AppContext:
             if migrate:
                 ensure_schema(self._db)
         return self._db
+
+    def player(self, *, required: bool = True) -> Player | None:
+        """The player to act for: --player / SPACETRADERS_PLAYER, else the default, else the only one."""
+        with self.database().read() as session:
+            players = PlayerRepository(session)
+            ident = self.settings.player or get_preference(session, DEFAULT_PLAYER_KEY)
+            if ident:
+                player = players.resolve(ident)
+            else:
+                everyone = players.list()
+                player = everyone[0] if len(everyone) == 1 else None
+                if player is None and required:
+                    raise ConfigError(
+                        "no player chosen: pass --player ID|SYMBOL or run `spacetraders player use SYMBOL`"
+                        if everyone
+                        else "no player yet: run `spacetraders player register` or `spacetraders player add`"
+                    )
+            if player is not None:
+                session.expunge(player)
+            return player
 
     def emit(self, data: Any, render: Callable[[Console], None] | None = None) -> None:
         """One JSON document on stdout with --json; otherwise the human rendering."""
