@@ -266,3 +266,29 @@ class MarketPriceHistory(Base):
     trade_volume: Mapped[int | None] = mapped_column(Integer)
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     player_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class ShipRow(Base):
+    """Last known state of a ship (position, nav, fuel), written whenever we see it.
+
+    The map and the tours API read positions from here instead of calling the game.
+    """
+
+    __tablename__ = "ships"
+    __table_args__ = (Index(None, "system_symbol"),)
+
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.player_id", ondelete="CASCADE"), primary_key=True)
+    ship_symbol: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str | None] = mapped_column(String(32))
+    frame: Mapped[str | None] = mapped_column(String(64))
+    system_symbol: Mapped[str] = mapped_column(String(32))
+    waypoint_symbol: Mapped[str] = mapped_column(String(64))  # destination while in transit
+    nav_status: Mapped[str] = mapped_column(String(16))
+    flight_mode: Mapped[str | None] = mapped_column(String(16))
+    origin_symbol: Mapped[str | None] = mapped_column(String(64))
+    departure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    arrival_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    engine_speed: Mapped[int | None] = mapped_column(Integer)
+    fuel_current: Mapped[int | None] = mapped_column(Integer)
+    fuel_capacity: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
