@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-import api_payloads as p
 from spacetraders.api import AuthError
+from tests.api import api_payloads as p
 
 SHIP = "COOPER-1"
 

@@ -7,7 +7,6 @@ import asyncio
 import httpx
 import pytest
 
-import api_payloads as p
 from spacetraders.api import (
     AlreadyAtDestinationError,
     ApiError,
@@ -25,6 +24,7 @@ from spacetraders.api import (
 )
 from spacetraders.api.errors import error_from_response
 from spacetraders.api.retry import RetryPolicy
+from tests.api import api_payloads as p
 
 SHIP = "COOPER-1"
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import api_payloads as p
 from spacetraders.api import RateLimiter, limiter_for_token, limiter_for_url
 from spacetraders.api import ratelimit
 from spacetraders.clock import FakeClock
+from tests.api import api_payloads as p
 
 MARGIN = 0.05
 

@@ -8,8 +8,8 @@ import logging
 import httpx
 import pytest
 
-import api_payloads as p
 from spacetraders.api import ApiError, SpaceTradersClient, mask_token
+from tests.api import api_payloads as p
 
 
 def test_mask_token_keeps_only_the_ends():
