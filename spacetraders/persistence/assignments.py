@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -167,3 +167,77 @@ class AssignmentRepository:
     @property
     def _dialect(self) -> str:
         return self._session.get_bind().dialect.name
+
+
+class BulkAssignmentRepair:
+    """Set-based repairs for `assignments fix`: a few statements, whatever the fleet size.
+
+    Each statement carries its own compare-and-set guard, so a concurrent daemon or CLI
+    write between the survey and the repair is never overwritten.
+    """
+
+    CHUNK = 500
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def release(self, rows: list[tuple[int, str, str, str]], now: datetime) -> list[tuple[int, str, str]]:
+        """Release (player_id, ship, container_id, reason) rows still active on that container."""
+        done: list[tuple[int, str, str]] = []
+        for chunk in _chunks(rows, self.CHUNK):
+            for reason, group in _group_by_reason(chunk).items():
+                result = self._session.execute(
+                    update(ShipAssignment)
+                    .where(
+                        ShipAssignment.status == ACTIVE,
+                        tuple_(ShipAssignment.player_id, ShipAssignment.ship_symbol, ShipAssignment.container_id).in_(
+                            group
+                        ),
+                    )
+                    .values(status=IDLE, released_at=now, release_reason=reason)
+                    .returning(ShipAssignment.player_id, ShipAssignment.ship_symbol, ShipAssignment.container_id)
+                    .execution_options(synchronize_session=False)
+                )
+                done.extend(tuple(r) for r in result)  # type: ignore[misc]
+        return done
+
+    def adopt(self, rows: list[tuple[int, str, str]], now: datetime) -> list[tuple[int, str, str]]:
+        """Point each (player_id, ship, container_id) at its container, unless the ship is actively held."""
+        table = ShipAssignment.__table__
+        make_insert = postgresql.insert if self._session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        done: list[tuple[int, str, str]] = []
+        for chunk in _chunks(rows, self.CHUNK):
+            insert = make_insert(table).values(
+                [
+                    {
+                        "player_id": p, "ship_symbol": s, "container_id": c, "operation": "command",
+                        "status": ACTIVE, "assigned_at": now, "released_at": None, "release_reason": None,
+                    }
+                    for p, s, c in chunk
+                ]
+            )
+            statement = insert.on_conflict_do_update(
+                index_elements=[table.c.player_id, table.c.ship_symbol],
+                set_={
+                    "container_id": insert.excluded.container_id,
+                    "status": ACTIVE,
+                    "assigned_at": insert.excluded.assigned_at,
+                    "released_at": None,
+                    "release_reason": None,
+                },
+                where=table.c.status == IDLE,
+            ).returning(table.c.player_id, table.c.ship_symbol, table.c.container_id)
+            done.extend(tuple(r) for r in self._session.execute(statement))  # type: ignore[misc]
+        return done
+
+
+def _chunks(rows: list, size: int):  # type: ignore[no-untyped-def]
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _group_by_reason(rows: list[tuple[int, str, str, str]]) -> dict[str, list[tuple[int, str, str]]]:
+    groups: dict[str, list[tuple[int, str, str]]] = {}
+    for player_id, ship, container_id, reason in rows:
+        groups.setdefault(reason, []).append((player_id, ship, container_id))
+    return groups

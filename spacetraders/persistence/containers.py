@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, cast, delete, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from spacetraders.domain.containers import LIVE_STATUSES, ContainerStatus
@@ -22,6 +23,13 @@ def container_config(command_type: str, params: dict[str, Any]) -> str:
 
 def config_params(container: Container) -> dict[str, Any]:
     return dict(json.loads(container.config).get("params") or {})
+
+
+def config_param_sql(dialect: str, key: str) -> ColumnElement[str]:
+    """SQL for `config.params.<key>` as text, for set-based queries on both databases."""
+    if dialect == "postgresql":
+        return cast(Container.config, JSONB)["params"][key].astext
+    return func.json_extract(Container.config, f"$.params.{key}")
 
 
 class ContainerRepository:

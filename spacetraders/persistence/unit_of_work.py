@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from spacetraders.persistence.assignments import AssignmentRepository
+from spacetraders.persistence.assignments import AssignmentRepository, BulkAssignmentRepair
 from spacetraders.persistence.containers import ContainerRepository
 from spacetraders.persistence.players import PlayerRepository
 
@@ -17,3 +17,4 @@ class UnitOfWork:
         self.players = PlayerRepository(session)
         self.containers = ContainerRepository(session)
         self.assignments = AssignmentRepository(session)
+        self.assignment_repair = BulkAssignmentRepair(session)
