@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_, outerjoin, select
 from sqlalchemy.orm import Session
 
 from spacetraders.domain.containers import LIVE_STATUSES
+from spacetraders.errors import NotFound, SpacetradersError
 from spacetraders.persistence.assignments import ACTIVE
 from spacetraders.persistence.containers import config_param_sql
 from spacetraders.persistence.models import Container, ShipAssignment
@@ -171,3 +172,18 @@ def _live_holders(session: Session) -> set[str]:
             .where(ShipAssignment.status == ACTIVE, Container.status.in_(LIVE))
         )
     )
+
+
+def release_ship(uow: UnitOfWork, player_id: int, ship_symbol: str, *, now: datetime, force: bool = False) -> str:
+    """Release a ship's active assignment; refuse while its container is live unless forced."""
+    current = uow.assignments.get(player_id, ship_symbol)
+    if current is None or current.status != ACTIVE or current.container_id is None:
+        raise NotFound(f"ship {ship_symbol} has no active assignment")
+    container = uow.containers.get(current.container_id)
+    if container is not None and container.status in LIVE and not force:
+        raise SpacetradersError(
+            f"{ship_symbol} is driven by live container {container.container_id} ({container.status}): "
+            f"stop it with `spacetraders container stop {container.container_id}` (or pass --force)"
+        )
+    uow.assignments.release(player_id, ship_symbol, current.container_id, "released by user", now=now)
+    return current.container_id

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from spacetraders import __version__
-from spacetraders.cli import db
+from spacetraders.cli import assignments, db
 from spacetraders.cli.context import AppContext
 from spacetraders.errors import SpacetradersError
 from spacetraders.settings import Settings
@@ -24,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(assignments.app, name="assignments")
 
 
 def _version(value: bool) -> None:
