@@ -92,6 +92,19 @@ class RateLimiter:
             until = self.clock.monotonic() + max(0.0, seconds) + self.margin
             self._paused_until = max(self._paused_until, until)
 
+    def penalize(self, retry_after: float) -> None:
+        """The server answered 429: our model was optimistic (another process, the per-IP
+        limit, a restart). Treat both pools as empty: the static one until the server's
+        `retry_after`, the burst one for a whole window unless already due later."""
+        with self._lock:
+            now = self.clock.monotonic()
+            until = now + max(0.0, retry_after) + self.margin
+            self._paused_until = max(self._paused_until, until)
+            self._static.remaining, self._static.resets_at = 0, until
+            self._burst.remaining = 0
+            if self._burst.resets_at is None or self._burst.resets_at <= now:
+                self._burst.resets_at = now + self._burst.window + self.margin
+
     def observe(self, remaining: int | None, reset_in: float | None) -> None:
         """Adapt to the server's `x-ratelimit-remaining` / `-reset` headers.
 

@@ -112,7 +112,7 @@ class Requester:
                     wait = retry_after_seconds(response, body, self._clock.now())
                     wait = self._retry.backoff(attempt) if wait is None else wait
                     logger.info("%s %s rate limited; waiting %.2f s", call.method, call.path, wait)
-                    call.limiter.pause(wait)  # acquire() at the top of the loop waits it out
+                    call.limiter.penalize(wait)  # acquire() at the top of the loop waits it out
                     continue
                 if status >= 500:
                     wait = self._retry.backoff(attempt, protection=status == 502)

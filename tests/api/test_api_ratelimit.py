@@ -152,3 +152,16 @@ def test_clients_with_the_same_token_share_one_limiter(token):
     anonymous = SpaceTradersClient("https://api.test/v2")
     assert a.limiter is b.limiter is limiter_for_token(token)
     assert anonymous.limiter is limiter_for_url("https://api.test/v2")
+
+
+def test_a_429_teaches_the_limiter_that_both_pools_are_empty():
+    clock = FakeClock()
+    limiter = RateLimiter(clock)
+    limiter.penalize(0.75)  # e.g. another process spent this token's budget
+    times = _schedule(limiter, clock, 6)
+    first = 0.75 + MARGIN
+    # static points only, at the server's retry time and then every static window;
+    # the burst pool is assumed spent for a whole window
+    assert times == [pytest.approx(t) for t in (first, first, first + 1.05, first + 1.05, first + 2.1, first + 2.1)]
+    clock.advance(60.0)
+    assert _schedule(limiter, clock, 31)[-1] == pytest.approx(clock.monotonic())  # burst back
