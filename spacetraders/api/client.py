@@ -81,7 +81,7 @@ class SpaceTradersClient:
             timeout=httpx.Timeout(timeout),
             headers={"Accept": "application/json"},
         )
-        self._secrets: tuple[str | None, ...] = (token,)
+        self._requester = Requester(self._http, self.base_url, self._clock, self._retry, (token,))
 
     def __repr__(self) -> str:
         return f"SpaceTradersClient(base_url={self.base_url!r}, token={mask_token(self._token)!r})"
@@ -103,33 +103,35 @@ class SpaceTradersClient:
 
     # -- plumbing -------------------------------------------------------------------------
 
-    async def _send(self, call: Call) -> Any:
-        requester = Requester(self._http, self.base_url, self._clock, self._retry, self._secrets)
-        return await requester.send(call)
+    async def _body(
+        self,
+        method: str,
+        path: str,
+        *,
+        public: bool = False,
+        params: Params | None = None,
+        json: Json | None = None,
+        repeatable: bool = True,
+    ) -> Any:
+        """The whole JSON body of a call. Public reads still send our token when we have
+        one (markets then show live prices); agent calls refuse to go out without one."""
+        if not public and not self._token:
+            raise AuthError(None, 4103, f"{method} {path} needs an agent token and none is configured")
+        limiter = self._limiter if self._token else self._public_limiter
+        call = Call(method, path, limiter, self._token, params=params, json=json, repeatable=repeatable)
+        return await self._requester.send(call)
 
     async def _data(self, method: str, path: str, **kwargs: Any) -> Any:
-        """`data` of an agent-token call."""
-        if not self._token:
-            raise AuthError(None, 4103, f"{method} {path} needs an agent token and none is configured")
-        body = await self._send(Call(method, path, self._limiter, self._token, **kwargs))
-        return self._unwrap(body)
-
-    async def _public(self, path: str, params: Params | None = None) -> Any:
-        """A public read; sends our token when we have one (markets then show live prices)."""
-        limiter = self._limiter if self._token else self._public_limiter
-        return await self._send(Call("GET", path, limiter, self._token, params=params))
+        return self._unwrap(await self._body(method, path, **kwargs))
 
     async def _paginate(self, path: str, *, public: bool) -> list[Json]:
         items: list[Json] = []
         page = 1
         while True:
-            params: Params = [("page", page), ("limit", PAGE_LIMIT)]
-            body = await (self._public(path, params) if public else self._send(
-                Call("GET", path, self._limiter, self._token, params=params)
-            ))
+            body = await self._body("GET", path, public=public, params=[("page", page), ("limit", PAGE_LIMIT)])
             batch = self._unwrap(body)
             items.extend(batch)
-            total = int(((body or {}).get("meta") or {}).get("total", len(items)))
+            total = int((body.get("meta") or {}).get("total", len(items)))
             if not batch or len(items) >= total:
                 return items
             page += 1
@@ -144,7 +146,7 @@ class SpaceTradersClient:
 
     async def get_status(self) -> ServerStatus:
         """GET / (unwrapped). Sent without a token so it works with a stale one after a reset."""
-        body = await self._send(Call("GET", "/", self._public_limiter))
+        body = await self._requester.send(Call("GET", "/", self._public_limiter))
         if not isinstance(body, dict):
             raise ApiError(None, None, "the API status answer was not a JSON object")
         return ServerStatus.from_json(body)
@@ -156,7 +158,7 @@ class SpaceTradersClient:
         if email:
             payload["email"] = email
         call = Call("POST", "/register", self._public_limiter, account_token, json=payload, repeatable=False)
-        requester = Requester(self._http, self.base_url, self._clock, self._retry, (*self._secrets, account_token))
+        requester = Requester(self._http, self.base_url, self._clock, self._retry, (self._token, account_token))
         return RegisterResult.from_json(self._unwrap(await requester.send(call)))
 
     async def get_agent(self) -> Agent:
@@ -214,7 +216,7 @@ class SpaceTradersClient:
         return [System.from_json(s) for s in await self._paginate("/systems", public=True)]
 
     async def get_system(self, system: str) -> System:
-        return System.from_json(self._unwrap(await self._public(f"/systems/{_seg(system)}")))
+        return System.from_json(await self._data("GET", f"/systems/{_seg(system)}", public=True))
 
     async def list_waypoints(self, system: str, traits: Iterable[str] | None = None) -> list[Waypoint]:
         """Every waypoint of `system`; those having ALL `traits` if given.
@@ -229,12 +231,12 @@ class SpaceTradersClient:
 
     async def get_waypoint(self, system: str, waypoint: str) -> Waypoint:
         path = f"/systems/{_seg(system)}/waypoints/{_seg(waypoint)}"
-        return Waypoint.from_json(self._unwrap(await self._public(path)))
+        return Waypoint.from_json(await self._data("GET", path, public=True))
 
     async def get_market(self, system: str, waypoint: str) -> Market:
         path = f"/systems/{_seg(system)}/waypoints/{_seg(waypoint)}/market"
-        return Market.from_json(self._unwrap(await self._public(path)))
+        return Market.from_json(await self._data("GET", path, public=True))
 
     async def get_shipyard(self, system: str, waypoint: str) -> Shipyard:
         path = f"/systems/{_seg(system)}/waypoints/{_seg(waypoint)}/shipyard"
-        return Shipyard.from_json(self._unwrap(await self._public(path)))
+        return Shipyard.from_json(await self._data("GET", path, public=True))
