@@ -1,0 +1,110 @@
+"""Cross-cutting behaviour of every /v2 request, as a plain ASGI middleware (cheap):
+the server's Date header, the per-token rate limiter, random faults, scripted per-ship
+failures. Control routes (/_sim/...) pass straight through.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from spacetraders.sim.errors import error_envelope
+from spacetraders.sim.faults import Fault
+from spacetraders.sim.ratelimit import BURST_LIMIT, STATIC_LIMIT, Decision
+from spacetraders.sim.simulator import Simulator
+from spacetraders.sim.timefmt import http_date
+
+SHIP_ROUTE_PREFIX = "/v2/my/ships/"
+
+
+class SimMiddleware:
+    def __init__(self, app: ASGIApp, sim: Simulator) -> None:
+        self.app = app
+        self.sim = sim
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or not (path == "/v2" or path.startswith("/v2/")):
+            await self.app(scope, receive, send)
+            return
+        sim = self.sim
+        now = sim.now()
+        headers: list[tuple[bytes, bytes]] = [(b"date", http_date(now).encode())]
+        if sim.config.enforce_rate_limit:
+            decision = sim.limiter.acquire(_limit_key(scope), sim.clock.monotonic())
+            limit_headers = decision.headers(now)
+            if not decision.allowed:
+                body = error_envelope(429, "You have reached your API limit.", _limit_data(decision, limit_headers))
+                await _send_json(send, 429, body, headers + _encode(limit_headers))
+                return
+            headers += _encode(limit_headers)
+        fault = sim.faults.roll()
+        if fault is Fault.SERVER_ERROR:
+            body = error_envelope(500, "Something unexpected went wrong! (injected fault)")
+            body["error"]["requestId"] = secrets.token_hex(8)
+            await _send_json(send, 500, body, headers[:1])
+            return
+        if fault is Fault.RATE_LIMIT:
+            await _send_json(send, 429, error_envelope(429, "Too many requests (injected upstream limit)."), headers[:1])
+            return
+        if fault is Fault.SLOW:
+            await sim.clock.sleep(sim.config.faults.slow_seconds)
+        if path.startswith(SHIP_ROUTE_PREFIX):
+            ship_symbol = path[len(SHIP_ROUTE_PREFIX) :].split("/", 1)[0].upper()
+            scripted = sim.faults.take_scripted(ship_symbol)
+            if scripted is not None:
+                body = error_envelope(scripted.code, scripted.message, {"shipSymbol": ship_symbol})
+                await _send_json(send, scripted.status, body, headers)
+                return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *headers]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _limit_key(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            return "token:" + value.decode("latin-1")
+    client = scope.get("client")
+    return f"ip:{client[0] if client else 'unknown'}"
+
+
+def _limit_data(decision: Decision, headers: dict[str, str]) -> dict[str, Any]:
+    return {
+        "type": headers["x-ratelimit-type"],
+        "retryAfter": round(decision.retry_after, 3),
+        "limitBurst": BURST_LIMIT,
+        "limitPerSecond": STATIC_LIMIT,
+        "remaining": 0,
+        "reset": headers["x-ratelimit-reset"],
+    }
+
+
+def _encode(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.encode(), v.encode()) for k, v in headers.items()]
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+
