@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 
+from spacetraders.api.client import SpaceTradersClient
 from spacetraders.errors import ConfigError
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import Player
@@ -19,6 +21,8 @@ from spacetraders.persistence.players import PlayerRepository
 from spacetraders.persistence.preferences import DEFAULT_PLAYER_KEY, get_preference
 from spacetraders.persistence.migrations import ensure_schema
 from spacetraders.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -56,6 +60,14 @@ class AppContext:
             if player is not None:
                 session.expunge(player)
             return player
+
+    def api(self, token: str | None = None) -> SpaceTradersClient:
+        """A client for the configured game server (SPACETRADERS_API_URL)."""
+        return SpaceTradersClient(self.settings.api_url, token)
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run an async use case from a synchronous command."""
+        return asyncio.run(coroutine)
 
     def emit(self, data: Any, render: Callable[[Console], None] | None = None) -> None:
         """One JSON document on stdout with --json; otherwise the human rendering."""

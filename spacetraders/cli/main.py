@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 
 from spacetraders import __version__
-from spacetraders.cli import assignments, db
+from spacetraders.cli import assignments, db, player
+from spacetraders.api.errors import ApiError
 from spacetraders.cli.context import AppContext
 from spacetraders.errors import SpacetradersError
 from spacetraders.settings import Settings
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(assignments.app, name="assignments")
+app.add_typer(player.app, name="player")
 
 
 def _version(value: bool) -> None:
@@ -65,6 +67,9 @@ def run(argv: list[str] | None = None) -> int:
     except SpacetradersError as exc:
         _fail(err, str(exc), verbose)
         return exc.exit_code
+    except ApiError as exc:  # the game server said no: its message, one line
+        _fail(err, str(exc), verbose)
+        return 1
     except (KeyboardInterrupt, typer.Abort):
         err.print("error: interrupted")
         return 130
