@@ -1,0 +1,52 @@
+"""`spacetraders sim`: run the local simulator of the game server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(help="Run the local simulator of the game server.", no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def _group() -> None:
+    """Keep `serve` a named sub-command even while it is the only one."""
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on (loopback by default)."),
+    port: int = typer.Option(8777, min=1, max=65535, help="TCP port."),
+    seed: int = typer.Option(1, help="Seed of the generated universe, markets and faults."),
+    time_scale: float = typer.Option(1.0, "--time-scale", min=0.001, help="Game seconds per real second."),
+    universe: Optional[Path] = typer.Option(
+        None, "--universe", exists=True, dir_okay=False, readable=True, help="JSON list of recorded waypoints."
+    ),
+    probes: int = typer.Option(3, "--probes", min=0, help="Probes each new agent starts with."),
+    no_rate_limit: bool = typer.Option(False, "--no-rate-limit", help="Disable the 2/s + 30/60s limiter."),
+) -> None:
+    """Serve the simulated SpaceTraders v2 API over HTTP."""
+    import uvicorn
+
+    from spacetraders.sim.app import create_app
+    from spacetraders.sim.config import SimConfig
+
+    config = SimConfig(
+        seed=seed, time_scale=time_scale, universe_file=universe, probes_per_agent=probes,
+        enforce_rate_limit=not no_rate_limit,
+    )
+    try:
+        application = create_app(config)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    sim = application.state.sim
+    typer.echo(
+        f"SpaceTraders simulator: {len(sim.universe.systems)} systems, {sim.universe.waypoint_count} waypoints, "
+        f"time scale {time_scale:g}, rate limit {'off' if no_rate_limit else 'on'}"
+    )
+    typer.echo(f"export SPACETRADERS_API_URL=http://{host}:{port}/v2", color=False)
+    # The app writes its own Date header from the simulator's clock.
+    uvicorn.run(application, host=host, port=port, log_level="warning", date_header=False, server_header=False)
