@@ -105,14 +105,22 @@ class RateLimiter:
             if self._burst.resets_at is None or self._burst.resets_at <= now:
                 self._burst.resets_at = now + self._burst.window + self.margin
 
-    def observe(self, remaining: int | None, reset_in: float | None) -> None:
-        """Adapt to the server's `x-ratelimit-remaining` / `-reset` headers.
+    def observe(self, limit: int | None, remaining: int | None, reset_in: float | None) -> None:
+        """Adapt to the server's `x-ratelimit-limit` / `-remaining` / `-reset` headers.
 
-        Only an exhausted budget is acted upon: our own model may already count requests
-        that are reserved but not yet sent, so a positive `remaining` says nothing new.
+        Only a spent *burst* pool is taken into account (limit = burst size, or no limit
+        header): our model may count reserved-but-unsent requests, so a positive
+        `remaining` says nothing new, and the static pool's 1 s window is tracked more
+        precisely here than the whole-second `Date` header behind `reset_in` allows.
         """
-        if remaining is not None and remaining <= 0 and reset_in is not None and reset_in > 0:
-            self.pause(reset_in)
+        if remaining is None or remaining > 0 or reset_in is None or reset_in <= 0:
+            return
+        if limit is not None and limit != self._burst.size:
+            return
+        with self._lock:
+            until = self.clock.monotonic() + reset_in + self.margin
+            self._burst.remaining = 0
+            self._burst.resets_at = max(self._burst.resets_at or until, until)
 
 
 _registry: dict[str, RateLimiter] = {}

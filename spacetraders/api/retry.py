@@ -57,20 +57,22 @@ def retry_after_seconds(response: httpx.Response, body: Any, now: datetime) -> f
         return None
 
 
-def ratelimit_headers(response: httpx.Response, now: datetime) -> tuple[int | None, float | None]:
-    """(`x-ratelimit-remaining`, seconds until `x-ratelimit-reset`), each None if absent.
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    raw = response.headers.get(name)
+    try:
+        return int(float(raw)) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def ratelimit_headers(response: httpx.Response, now: datetime) -> tuple[int | None, int | None, float | None]:
+    """(`x-ratelimit-limit`, `x-ratelimit-remaining`, seconds until `x-ratelimit-reset`),
+    each None if absent.
 
     The reset instant is compared with the server's `Date` header when present, so client
     and server clocks need not agree; Date is whole seconds, which only errs on the long side.
     """
-    remaining: int | None = None
     reset_in: float | None = None
-    raw_remaining = response.headers.get("x-ratelimit-remaining")
-    if raw_remaining is not None:
-        try:
-            remaining = int(float(raw_remaining))
-        except ValueError:
-            remaining = None
     raw_reset = response.headers.get("x-ratelimit-reset")
     if raw_reset:
         try:
@@ -81,4 +83,4 @@ def ratelimit_headers(response: httpx.Response, now: datetime) -> tuple[int | No
             reset_in = (reset - reference).total_seconds()
         except (TypeError, ValueError):
             reset_in = None
-    return remaining, reset_in
+    return _int_header(response, "x-ratelimit-limit"), _int_header(response, "x-ratelimit-remaining"), reset_in

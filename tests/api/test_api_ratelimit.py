@@ -92,26 +92,34 @@ def test_pause_holds_every_caller_back():
     assert _schedule(limiter, clock, 1) == [pytest.approx(2.0 + MARGIN)]
 
 
-def test_observed_empty_budget_waits_until_reset_but_positive_remaining_changes_nothing():
+def test_headers_of_a_spent_static_pool_change_nothing():
     clock = FakeClock()
     limiter = RateLimiter(clock)
-    limiter.observe(remaining=5, reset_in=30.0)
-    assert _schedule(limiter, clock, 1) == [0.0]
-    limiter.observe(remaining=0, reset_in=3.0)
-    assert _schedule(limiter, clock, 1) == [pytest.approx(3.0 + MARGIN)]
+    limiter.observe(limit=2, remaining=0, reset_in=0.9)
+    limiter.observe(limit=30, remaining=5, reset_in=30.0)
+    assert _schedule(limiter, clock, 32) == [0.0] * 32
+
+
+def test_headers_of_a_spent_burst_pool_leave_only_the_static_pool():
+    clock = FakeClock()
+    limiter = RateLimiter(clock)
+    limiter.observe(limit=30, remaining=0, reset_in=3.0)
+    times = _schedule(limiter, clock, 7)
+    assert times == [pytest.approx(t) for t in (0.0, 0.0, 1.05, 1.05, 2.1, 2.1, 3.0 + MARGIN)]
 
 
 def test_client_adapts_to_ratelimit_headers(make_client, clock):
-    headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "2026-01-01T00:00:04.000Z"}  # FakeClock epoch + 4 s
-    responses = [httpx.Response(200, json={"data": p.agent()}, headers=headers), httpx.Response(200, json={"data": p.agent()})]
+    spent = {"x-ratelimit-limit": "30", "x-ratelimit-remaining": "0",
+             "x-ratelimit-reset": "2026-01-01T00:00:04.000Z"}  # FakeClock's epoch + 4 s
 
     async def scenario():
-        async with make_client(lambda request: responses.pop(0)) as client:
-            await client.get_agent()
-            await client.get_agent()
+        async with make_client(lambda request: httpx.Response(200, json={"data": p.agent()}, headers=spent)) as client:
+            for _ in range(4):
+                await client.get_agent()
 
     asyncio.run(scenario())
-    assert clock.monotonic() == pytest.approx(4.0 + MARGIN)
+    # the burst pool is known spent, so the third call waits for the static pool to refill
+    assert clock.monotonic() == pytest.approx(1.0 + MARGIN)
 
 
 def test_reservations_from_many_threads_follow_the_same_schedule():
