@@ -12,6 +12,7 @@ from rich.console import Console
 
 from spacetraders import __version__
 from spacetraders.cli import assignments, db, player
+from spacetraders.web.command import serve
 from spacetraders.api.errors import ApiError
 from spacetraders.cli.context import AppContext
 from spacetraders.errors import SpacetradersError
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(assignments.app, name="assignments")
 app.add_typer(player.app, name="player")
+app.command("serve")(serve)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,121 @@
+"""The visualiser's FastAPI app: a read-only JSON API over the database and the map page.
+
+FastAPI because typed query parameters give 422s for bad input for free and the OpenAPI
+schema (/openapi.json, /docs) is generated from the same signatures.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Path as PathParam, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from spacetraders import __version__
+from spacetraders.application import tours as tours_model
+from spacetraders.clock import Clock, SystemClock
+from spacetraders.domain.containers import AssignmentStatus, ContainerStatus
+from spacetraders.errors import DatabaseUnavailable, NotFound
+from spacetraders.persistence.database import Database
+from spacetraders.web import read_models, schemas
+
+STATIC = Path(__file__).resolve().parent / "static"
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": schemas.ErrorResponse}}
+
+SystemSymbol = Annotated[
+    str, PathParam(pattern=r"^[A-Za-z0-9]+-[A-Za-z0-9]+$", max_length=32, description="e.g. X1-TS98")
+]
+PlayerId = Annotated[int | None, Query(ge=1, description="Only this player's rows.")]
+
+
+def create_app(db: Database, *, clock: Clock | None = None) -> FastAPI:
+    """The app for one database. `clock` (default: system time) dates ship positions and market ages."""
+    clock = clock or SystemClock()
+    app = FastAPI(
+        title="spacetraders visualiser",
+        version=__version__,
+        description="Read-only view of live scout tours, assignments, containers, markets and systems.",
+    )
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def unavailable(_: Request, exc: DatabaseUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.get("/api/bot/tours/{system}", response_model=schemas.ToursResponse, responses=NOT_FOUND, tags=["bot"])
+    def tours(system: SystemSymbol, player_id: PlayerId = None) -> Response:
+        """Live scout tours of a system: route, ship position, current and next market."""
+        system = system.upper()
+        now = clock.now()
+        with db.read() as session:
+            read_models.require_player(session, player_id)
+            found = tours_model.live_tours(session, system, now=now, player_id=player_id)
+            payload = [t.as_dict() for t in found]
+        return _json({"system": system, "generated_at": read_models.iso(now), "tours": payload})
+
+    @app.get("/api/bot/assignments", response_model=schemas.AssignmentsResponse, responses=NOT_FOUND, tags=["bot"])
+    def assignments(player_id: PlayerId = None, status: AssignmentStatus | None = None) -> Response:
+        """Ship assignments (active and idle), by player and ship."""
+        with db.read() as session:
+            read_models.require_player(session, player_id)
+            rows = read_models.assignments(session, player_id=player_id, status=status.value if status else None)
+        return _json({"assignments": rows})
+
+    @app.get("/api/bot/containers", response_model=schemas.ContainersResponse, responses=NOT_FOUND, tags=["bot"])
+    def containers(
+        player_id: PlayerId = None,
+        status: Annotated[list[ContainerStatus] | None, Query(description="Repeat to allow several.")] = None,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    ) -> Response:
+        """Containers, newest first."""
+        with db.read() as session:
+            read_models.require_player(session, player_id)
+            rows = read_models.containers(
+                session, player_id=player_id, statuses=[s.value for s in status or []], limit=limit
+            )
+        return _json({"containers": rows})
+
+    @app.get("/api/markets/{system}", response_model=schemas.MarketsResponse, responses=NOT_FOUND, tags=["universe"])
+    def markets(system: SystemSymbol) -> Response:
+        """Cached markets of a system with the age of their data and their goods."""
+        system = system.upper()
+        now = clock.now()
+        with db.read() as session:
+            rows = read_models.markets(session, system, now=now)
+        return _json({"system": system, "generated_at": read_models.iso(now), "markets": rows})
+
+    @app.get("/api/systems", response_model=schemas.SystemsResponse, tags=["universe"])
+    def systems() -> Response:
+        """Systems with cached waypoints, those with the most live tours first."""
+        with db.read() as session:
+            return _json({"systems": read_models.systems(session)})
+
+    @app.get("/api/systems/{system}", response_model=schemas.SystemResponse, responses=NOT_FOUND, tags=["universe"])
+    def system_detail(system: SystemSymbol) -> Response:
+        """A system's cached waypoints."""
+        with db.read() as session:
+            return _json(read_models.system(session, system.upper()))
+
+    @app.get("/api/players", response_model=schemas.PlayersResponse, tags=["bot"])
+    def players() -> Response:
+        """Players (never their tokens)."""
+        with db.read() as session:
+            return _json({"players": read_models.players(session)})
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def _json(data: Any) -> Response:
+    # Built once with the stdlib encoder: the payloads are plain dicts already.
+    return Response(json.dumps(data, separators=(",", ":")), media_type="application/json")

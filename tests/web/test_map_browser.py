@@ -1,0 +1,123 @@
+"""The map page in a real browser (Debian's chromium, driven by Playwright; nothing downloads one).
+
+Set SPACETRADERS_MAP_SCREENSHOT=docs/map.png to refresh the screenshot in the docs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from spacetraders.domain.containers import ContainerStatus
+from spacetraders.web.app import create_app
+from spacetraders.web.server import BackgroundServer
+from tests.web.conftest import NOW, SYSTEM, World, put_market, put_ship, start_tour, tour_markets
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.slow
+
+# Market ages -> the freshness class the legend promises for them.
+AGES = {timedelta(minutes=3): "fresh", timedelta(minutes=40): "recent", timedelta(hours=3): "aging",
+        timedelta(hours=20): "stale"}
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package (CI does) to run the browser test")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+def fleet(world: World) -> tuple[list[str], list[str]]:
+    """Eight tours in several states over the ~80-waypoint system; markets of every age."""
+    markets = [w.symbol for w in world.markets]
+    tours, with_ship = [], []
+    with world.db.transaction() as uow:
+        for n in range(8):
+            route = tour_markets(world, 6, start=n)
+            if n % 2:  # spread the loops over the system
+                route = [w.symbol for w in world.markets[12:20]][n % 3:] + route[:2]
+            status = ContainerStatus.STARTING if n == 7 else ContainerStatus.RUNNING
+            ship = f"COOPER-{n + 2}"
+            tours.append(start_tour(uow, world.player_id, ship, route, status=status, iterations=10).container_id)
+            if n == 7:
+                continue  # no known position yet: a route without a ship marker
+            if n % 3 == 0:
+                put_ship(uow, world.player_id, ship, route[1], nav_status="IN_TRANSIT", origin=route[0],
+                         departure_at=NOW - timedelta(seconds=30 + 10 * n), arrival_at=NOW + timedelta(seconds=60))
+            else:
+                put_ship(uow, world.player_id, ship, route[n % len(route)])
+            with_ship.append(tours[-1])
+        for index, symbol in enumerate(markets[:-3]):  # the last three markets were never seen
+            put_market(uow, symbol, age=list(AGES)[index % len(AGES)])
+    return tours, with_ship
+
+
+def test_map_draws_tours_filters_them_and_toggles_market_freshness(world: World, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    tours, with_ship = fleet(world)
+    with BackgroundServer(create_app(world.db, clock=world.clock)) as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{server.url}/?refresh=700")
+        page.wait_for_selector("body[data-loaded=true]")
+
+        assert page.input_value("#system-select") == SYSTEM
+        assert page.locator(".waypoint").count() == len(world.waypoints)
+        assert page.locator(".waypoint.market").count() == len(world.markets)
+        drawn = page.eval_on_selector_all(".tour-route", "els => els.map(e => e.dataset.containerId)")
+        assert sorted(drawn) == sorted(tours)
+        ships = page.eval_on_selector_all(".ship-marker", "els => els.map(e => e.dataset.containerId)")
+        assert sorted(ships) == sorted(with_ship)
+        colours = page.eval_on_selector_all(".tour-route", "els => els.map(e => e.getAttribute('stroke'))")
+        assert len(set(colours)) == len(tours)  # each tour in its own colour
+        assert page.locator(".tour-item").count() == len(tours)
+
+        # The filter hides one tour (route and ship) and keeps it hidden across refreshes.
+        hidden = with_ship[0]
+        page.uncheck(f".tour-filter[data-container-id='{hidden}']")
+        assert page.is_hidden(f".tour-route[data-container-id='{hidden}']")
+        assert page.is_hidden(f".ship-marker[data-container-id='{hidden}']")
+        assert page.is_visible(f".tour-route[data-container-id='{with_ship[1]}']")
+        page.wait_for_timeout(1600)
+        assert page.is_hidden(f".tour-route[data-container-id='{hidden}']")
+
+        # The Markets toggle shows and hides the freshness overlay and its legend.
+        assert page.is_hidden(".market-marker >> nth=0") and page.is_hidden("#market-legend")
+        page.check("#markets-toggle")
+        assert page.is_visible(".market-marker >> nth=0") and page.is_visible("#market-legend")
+        classes = Counter(page.eval_on_selector_all(".market-marker", "els => els.map(e => e.dataset.ageClass)"))
+        markets = [w.symbol for w in world.markets]
+        expected = Counter(list(AGES.values())[i % len(AGES)] for i in range(len(markets) - 3))
+        expected["none"] = 3
+        assert classes == expected
+
+        page.check(f".tour-filter[data-container-id='{hidden}']")
+        page.mouse.move(10, 10)
+        shot = Path(os.environ.get("SPACETRADERS_MAP_SCREENSHOT") or tmp_path / "map.png")
+        page.screenshot(path=str(shot))
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+        page.uncheck("#markets-toggle")
+        assert page.is_hidden(".market-marker >> nth=0") and page.is_hidden("#market-legend")
+        assert errors == []
+
+
+def test_unknown_system_in_the_url_shows_an_error(world: World, browser) -> None:  # type: ignore[no-untyped-def]
+    with BackgroundServer(create_app(world.db, clock=world.clock)) as server:
+        page = browser.new_page()
+        page.goto(f"{server.url}/?system=X1-NOPE")
+        page.wait_for_selector("#status.error")
+        assert "unknown system" in page.text_content("#status")
