@@ -40,4 +40,9 @@ def create_app(config: SimConfig | None = None) -> FastAPI:
         body = error_envelope(422, "Request could not be processed due to an invalid payload.", fields)
         return JSONResponse(body, status_code=422)
 
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Same envelope as the real server's unexpected failures (NOTES.md §9).
+        return JSONResponse(error_envelope(500, f"Something unexpected went wrong: {type(exc).__name__}"), status_code=500)
+
     return app

@@ -113,8 +113,9 @@ class Simulator:
         symbol, faction = body.get("symbol"), body.get("faction")
         if not isinstance(symbol, str) or not 3 <= len(symbol) <= 14:
             raise validation_error("symbol", "must be a string of 3 to 14 characters")
-        if not all(c.isalnum() or c in "_-" for c in symbol):
-            raise validation_error("symbol", "may contain only letters, digits, '-' and '_'")
+        if not all(c.isascii() and (c.isalnum() or c == "_") for c in symbol):
+            # no '-': ship symbols are <AGENT>-<hex> and must split unambiguously
+            raise validation_error("symbol", "may contain only letters, digits and '_'")
         if not isinstance(faction, str) or faction.upper() not in catalogue.FACTIONS:
             raise validation_error("faction", f"must be one of {', '.join(catalogue.FACTIONS)}")
         symbol, faction = symbol.upper(), faction.upper()

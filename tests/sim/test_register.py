@@ -55,6 +55,7 @@ def test_duplicate_symbol_same_account_4109_other_account_4111():
         ({"symbol": "AB", "faction": "COSMIC"}, "symbol"),
         ({"symbol": "A" * 15, "faction": "COSMIC"}, "symbol"),
         ({"symbol": "BAD NAME", "faction": "COSMIC"}, "symbol"),
+        ({"symbol": "DASH-ED", "faction": "COSMIC"}, "symbol"),
         ({"symbol": "GOODNAME", "faction": "NOBODY"}, "faction"),
         ({"faction": "COSMIC"}, "symbol"),
         ([], "body"),
