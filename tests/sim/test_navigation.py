@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 
 import pytest
 
@@ -138,7 +139,10 @@ def test_in_transit_actions_are_4214_then_arrival_is_lazy():
         assert err["code"] == 4214 and err["data"]["secondsToArrival"] == math.ceil(total - 10)
         assert err["data"]["destinationSymbol"] == target
     h.clock.advance(total - 10 - 0.001)
-    assert h.get(f"/my/ships/{PROBE}/nav").json()["data"]["status"] == "IN_TRANSIT"
+    r = h.get(f"/my/ships/{PROBE}/nav")
+    assert r.json()["data"]["status"] == "IN_TRANSIT"
+    # clients sleep until arrival by the server's Date header, which follows the sim clock
+    assert parsedate_to_datetime(r.headers["date"]) == h.clock.now().replace(microsecond=0)
     h.clock.advance(0.001)
     nav = h.get(f"/my/ships/{PROBE}/nav").json()["data"]
     assert nav["status"] == "IN_ORBIT" and nav["waypointSymbol"] == target
