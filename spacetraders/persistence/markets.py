@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import and_, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from spacetraders.api.models import Market
@@ -20,6 +20,7 @@ from spacetraders.persistence.models import MarketGood, MarketPriceHistory, Mark
 from spacetraders.persistence.universe import upsert_rows
 
 FUEL = "FUEL"
+FUEL_SOLD_AS = ("EXPORT", "EXCHANGE")
 
 
 def store_market_snapshot(session: Session, market: Market, *, player_id: int | None, now: datetime) -> int:
@@ -105,12 +106,13 @@ def last_updated(session: Session, waypoint_symbols: Iterable[str]) -> dict[str,
 
 
 def known_fuel_sellers(session: Session, waypoint_symbols: Iterable[str]) -> dict[str, bool]:
-    """For markets we have goods for: whether they trade FUEL. Unknown markets are absent."""
+    """For markets we have goods for: whether they sell FUEL (export or exchange it; an import
+    is bought from us, not sold). Unknown markets are absent."""
     symbols = list(waypoint_symbols)
     if not symbols:
         return {}
     rows = session.execute(
-        select(MarketGood.waypoint_symbol, func.max(case((MarketGood.symbol == FUEL, 1), else_=0)))
+        select(MarketGood.waypoint_symbol, func.max(case((and_(MarketGood.symbol == FUEL, MarketGood.type.in_(FUEL_SOLD_AS)), 1), else_=0)))
         .where(MarketGood.waypoint_symbol.in_(symbols))
         .group_by(MarketGood.waypoint_symbol)
     )
