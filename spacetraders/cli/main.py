@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from spacetraders import __version__
-from spacetraders.cli import assignments, db, player
+from spacetraders.cli import assignments, db, player, ship, sim
 from spacetraders.web.command import serve
 from spacetraders.api.errors import ApiError
 from spacetraders.cli.context import AppContext
@@ -28,6 +28,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(assignments.app, name="assignments")
 app.add_typer(player.app, name="player")
+app.add_typer(ship.app, name="ship")
+app.add_typer(sim.app, name="sim")
 app.command("serve")(serve)
 
 

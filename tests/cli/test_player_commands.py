@@ -85,3 +85,26 @@ def test_unreachable_api_is_one_line(capsys, db, db_url, monkeypatch):
     result = cli(capsys, "--db", db_url, "player", "add", "--token", "whatever-token")
     assert result.code != 0 and len(result.err.strip().splitlines()) == 1
     assert _players(db) == 0
+
+
+def test_ship_list_and_info_remember_positions(capsys, db, db_url, api_url):
+    assert cli(capsys, "--db", db_url, "player", "register", "--agent", "COOPER", "--faction", "COSMIC",
+               "--account-token", "acct").code == 0
+    listed = cli(capsys, "--db", db_url, "--json", "ship", "list")
+    assert listed.code == 0, listed.err
+    ships = listed.json()["ships"]
+    assert len(ships) >= 2 and all(s["container_id"] is None for s in ships)
+    probe = next(s for s in ships if s["fuel"]["capacity"] == 0)
+    info = cli(capsys, "--db", db_url, "--json", "ship", "info", probe["symbol"].lower())
+    assert info.code == 0 and info.json()["waypoint"] == probe["waypoint"]
+    with db.read() as session:
+        from spacetraders.persistence.models import ShipRow
+
+        assert session.scalar(select(func.count()).select_from(ShipRow)) == len(ships)
+
+
+@pytest.mark.parametrize(("ship", "needle"), [("not a ship", "malformed ship symbol"), ("COOPER-FF", "")])
+def test_ship_info_bad_or_unknown_symbol(capsys, db, db_url, api_url, ship, needle):
+    cli(capsys, "--db", db_url, "player", "register", "--agent", "COOPER", "--faction", "COSMIC", "--account-token", "a")
+    result = cli(capsys, "--db", db_url, "ship", "info", ship)
+    assert result.code != 0 and needle in result.err and len(result.err.strip().splitlines()) == 1
