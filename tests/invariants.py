@@ -1,0 +1,76 @@
+"""DESIGN.md invariants, checked with plain SQL against whatever the code under test wrote.
+
+`check_invariants(db)` is imported by tests across the project: call it after any step.
+It reads raw rows (no ORM, no repositories), so a bug in the code under test cannot hide
+itself from the check.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from sqlalchemy import text
+
+from spacetraders.domain.containers import LIVE_STATUSES
+from spacetraders.persistence.database import Database
+
+_LIVE = tuple(sorted(s.value for s in LIVE_STATUSES))
+
+
+def check_invariants(db: Database) -> None:
+    """Raise AssertionError listing every violated invariant."""
+    with db.read() as session:
+        containers = session.execute(
+            text("SELECT container_id, player_id, status, config FROM containers")
+        ).all()
+        assignments = session.execute(
+            text("SELECT player_id, ship_symbol, container_id, status FROM ship_assignments")
+        ).all()
+    problems: list[str] = []
+    by_id = {c.container_id: c for c in containers}
+    active = [a for a in assignments if a.status == "active"]
+
+    # 2. At most one active assignment per ship.
+    for (player_id, ship), n in Counter((a.player_id, a.ship_symbol) for a in active).items():
+        if n > 1:
+            problems.append(f"ship {ship} (player {player_id}) has {n} active assignments")
+
+    # 1a. Every live container that names a ship has exactly one active assignment pointing at it.
+    held = Counter(a.container_id for a in active)
+    for c in containers:
+        ship = _ship_of(c.config)
+        if c.status not in _LIVE or not ship:
+            continue
+        mine = [a for a in active if a.container_id == c.container_id]
+        if len(mine) != 1:
+            problems.append(f"live container {c.container_id} ({c.status}, ship {ship}) has {len(mine)} active assignments")
+        elif (mine[0].player_id, mine[0].ship_symbol) != (c.player_id, ship):
+            problems.append(
+                f"live container {c.container_id} drives {ship} but its assignment is for {mine[0].ship_symbol}"
+            )
+
+    # 1b. Every active assignment points at a live container of the same player driving that ship.
+    for a in active:
+        c = by_id.get(a.container_id)
+        if c is None:
+            problems.append(f"active assignment of {a.ship_symbol} points at missing container {a.container_id}")
+        elif c.status not in _LIVE:
+            problems.append(f"active assignment of {a.ship_symbol} points at {c.status} container {a.container_id}")
+        elif c.player_id != a.player_id or _ship_of(c.config) != a.ship_symbol:
+            problems.append(f"active assignment of {a.ship_symbol} points at {a.container_id}, which drives another ship")
+        elif held[a.container_id] > 1:
+            problems.append(f"container {a.container_id} holds {held[a.container_id]} ships")
+
+    # An idle row never names an active holder; an active row always names a container (schema, re-checked).
+    for a in assignments:
+        if a.status == "active" and a.container_id is None:
+            problems.append(f"active assignment of {a.ship_symbol} has no container")
+
+    assert not problems, "invariants violated:\n  " + "\n  ".join(sorted(set(problems)))
+
+
+def _ship_of(config: str) -> str | None:
+    params = (json.loads(config) or {}).get("params") or {}
+    ship = params.get("ship_symbol")
+    return str(ship) if ship else None
