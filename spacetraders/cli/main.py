@@ -12,6 +12,7 @@ from rich.console import Console
 
 from spacetraders import __version__
 from spacetraders.cli import assignments, db, player, ship, sim
+from spacetraders.cli import market, waypoint
 from spacetraders.web.command import serve
 from spacetraders.api.errors import ApiError
 from spacetraders.cli.context import AppContext
@@ -30,6 +31,8 @@ app.add_typer(assignments.app, name="assignments")
 app.add_typer(player.app, name="player")
 app.add_typer(ship.app, name="ship")
 app.add_typer(sim.app, name="sim")
+app.add_typer(waypoint.app, name="waypoint")
+app.add_typer(market.app, name="market")
 app.command("serve")(serve)
 
 

@@ -84,14 +84,42 @@ def list_markets(session: Session, system_symbol: str) -> list[MarketSummary]:
     return [MarketSummary(symbol, int(count), updated) for symbol, updated, count in rows]
 
 
-def market_with_goods(session: Session, waypoint_symbol: str) -> tuple[MarketRow, list[MarketGood]]:
+@dataclass(frozen=True)
+class GoodView:
+    symbol: str
+    type: str | None
+    supply: str | None
+    activity: str | None
+    purchase_price: int | None
+    sell_price: int | None
+    trade_volume: int | None
+
+
+@dataclass(frozen=True)
+class MarketView:
+    waypoint_symbol: str
+    system_symbol: str
+    updated_at: datetime
+    goods: tuple[GoodView, ...]
+
+
+def market_with_goods(session: Session, waypoint_symbol: str) -> MarketView:
+    """The latest snapshot of one market, goods by symbol; NotFound if never stored."""
     market = session.get(MarketRow, waypoint_symbol)
     if market is None:
         raise NotFound(f"no market data for {waypoint_symbol}: scout it first (`spacetraders scout markets`)")
     goods = session.scalars(
         select(MarketGood).where(MarketGood.waypoint_symbol == waypoint_symbol).order_by(MarketGood.symbol)
     )
-    return market, list(goods)
+    return MarketView(
+        market.waypoint_symbol,
+        market.system_symbol,
+        market.updated_at,
+        tuple(
+            GoodView(g.symbol, g.type, g.supply, g.activity, g.purchase_price, g.sell_price, g.trade_volume)
+            for g in goods
+        ),
+    )
 
 
 def last_updated(session: Session, waypoint_symbols: Iterable[str]) -> dict[str, datetime]:

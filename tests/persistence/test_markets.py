@@ -57,10 +57,13 @@ def test_snapshot_replaces_goods_and_appends_history(db, player_id):
                               player_id=player_id, now=later)
 
     with db.read() as session:
-        market, goods = market_with_goods(session, "X1-TS98-A1")
-        assert (market.system_symbol, market.updated_at, market.player_id) == ("X1-TS98", later, player_id)
+        market = market_with_goods(session, "X1-TS98-A1")
+        goods = market.goods
+        assert (market.system_symbol, market.updated_at) == ("X1-TS98", later)
+        assert session.scalar(select(MarketRow.player_id)) == player_id
         assert {(g.symbol, g.sell_price, g.purchase_price) for g in goods} == {("FUEL", 72, 77), ("IRON_ORE", 40, 45)}
-        assert all(g.updated_at == later and g.supply == "MODERATE" for g in goods)
+        assert all(g.supply == "MODERATE" and g.activity == "WEAK" for g in goods)
+        assert set(session.scalars(select(MarketGood.updated_at))) == {later}
         history = session.execute(
             select(MarketPriceHistory.symbol, MarketPriceHistory.sell_price, MarketPriceHistory.observed_at)
             .order_by(MarketPriceHistory.history_id)
