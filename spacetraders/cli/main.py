@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from spacetraders import __version__
-from spacetraders.cli import assignments, db, player, ship, sim
+from spacetraders.cli import assignments, daemon, db, player, ship, sim
 from spacetraders.cli import market, waypoint
 from spacetraders.web.command import serve
 from spacetraders.api.errors import ApiError
@@ -27,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(daemon.app, name="daemon")
 app.add_typer(assignments.app, name="assignments")
 app.add_typer(player.app, name="player")
 app.add_typer(ship.app, name="ship")
