@@ -7,6 +7,7 @@ schema (/openapi.json, /docs) is generated from the same signatures.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -56,8 +57,7 @@ def create_app(db: Database, *, clock: Clock | None = None) -> FastAPI:
         with db.read() as session:
             read_models.require_player(session, player_id)
             found = tours_model.live_tours(session, system, now=now, player_id=player_id)
-            payload = [t.as_dict() for t in found]
-        return _json({"system": system, "generated_at": read_models.iso(now), "tours": payload})
+        return _json({"system": system, "generated_at": read_models.iso(now), "tours": found})
 
     @app.get("/api/bot/assignments", response_model=schemas.AssignmentsResponse, responses=NOT_FOUND, tags=["bot"])
     def assignments(player_id: PlayerId = None, status: AssignmentStatus | None = None) -> Response:
@@ -117,5 +117,11 @@ def create_app(db: Database, *, clock: Clock | None = None) -> FastAPI:
 
 
 def _json(data: Any) -> Response:
-    # Built once with the stdlib encoder: the payloads are plain dicts already.
-    return Response(json.dumps(data, separators=(",", ":")), media_type="application/json")
+    # Encoded once by the stdlib's C encoder: the payloads are plain dicts already.
+    return Response(json.dumps(data, separators=(",", ":"), default=_encode), media_type="application/json")
+
+
+def _encode(value: object) -> str:
+    if isinstance(value, datetime):
+        return read_models.iso(value) or ""
+    raise TypeError(f"cannot encode {type(value).__name__}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
 import time
@@ -15,6 +16,9 @@ LOOPBACK = "127.0.0.1"
 
 def serve(app: FastAPI, *, host: str = LOOPBACK, port: int = 4000) -> None:
     """Serve until interrupted (Ctrl-C)."""
+    # Everything loaded so far lives as long as the process: keep it out of the cyclic
+    # collector's full passes, which otherwise add tens of ms to a large tours response.
+    gc.freeze()
     uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="off")
 
 
