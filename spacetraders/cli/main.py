@@ -12,7 +12,7 @@ from rich.console import Console
 
 from spacetraders import __version__
 from spacetraders.cli import assignments, daemon, db, player, ship, sim
-from spacetraders.cli import market, waypoint
+from spacetraders.cli import market, scout, waypoint
 from spacetraders.web.command import serve
 from spacetraders.api.errors import ApiError
 from spacetraders.cli.context import AppContext
@@ -34,6 +34,7 @@ app.add_typer(ship.app, name="ship")
 app.add_typer(sim.app, name="sim")
 app.add_typer(waypoint.app, name="waypoint")
 app.add_typer(market.app, name="market")
+app.add_typer(scout.app, name="scout")
 app.command("serve")(serve)
 
 

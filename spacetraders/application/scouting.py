@@ -1,0 +1,357 @@
+"""`scout markets`: split a system's markets among ships and start one scout tour per ship.
+
+Everything is read and validated first (ships from the API, markets from the waypoint
+cache); then ONE transaction creates every container with its ship assignment, so a
+request either starts all its tours or none. Running the same request again changes
+nothing: ships already touring exactly the requested markets are reported unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from spacetraders.api.client import SpaceTradersClient
+from spacetraders.api.errors import NotFoundError
+from spacetraders.api.models import Ship
+from spacetraders.application.containers import create_container, record_event
+from spacetraders.application.daemons import live_daemons
+from spacetraders.application.universe import (
+    MARKETPLACE,
+    CachedWaypoint,
+    parse_ship_symbol,
+    parse_system_symbol,
+    parse_waypoint_symbol,
+    system_waypoints,
+)
+from spacetraders.domain.containers import LIVE_STATUSES, ContainerStatus
+from spacetraders.domain.navigation import Point
+from spacetraders.domain.planning import MarketSite, Plan, ShipSpec, plan_tours
+from spacetraders.errors import ConfigError, NotFound, SpacetradersError
+from spacetraders.operations.scout_tour import COMMAND_TYPE
+from spacetraders.persistence.assignments import ACTIVE
+from spacetraders.persistence.containers import config_params
+from spacetraders.persistence.database import Database
+from spacetraders.persistence.markets import known_fuel_sellers
+from spacetraders.persistence.models import Container
+from spacetraders.persistence.unit_of_work import UnitOfWork
+from spacetraders.persistence.universe import store_ships
+
+# Tours start this many seconds apart (at most STAGGER_SPAN_S in all) so a fleet of probes
+# does not hit the rate limit in one burst.
+STAGGER_STEP_S = 2.0
+STAGGER_SPAN_S = 60.0
+
+
+@dataclass(frozen=True)
+class ScoutRequest:
+    ships: tuple[str, ...]
+    system: str
+    markets: tuple[str, ...] | None = None  # None: every marketplace of the system
+    iterations: int = -1
+    min_interval: float = 300.0
+    replace: bool = False
+    dry_run: bool = False
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        ships: str | Sequence[str],
+        system: str,
+        markets: str | Sequence[str] | None = None,
+        iterations: int = -1,
+        min_interval: float = 300.0,
+        replace: bool = False,
+        dry_run: bool = False,
+    ) -> ScoutRequest:
+        """Validate user input (ConfigError with one line) before anything is read or written."""
+        ship_list = [parse_ship_symbol(s) for s in _split(ships)]
+        if not ship_list:
+            raise ConfigError("no ships given: pass --ships SHIP[,SHIP...]")
+        _refuse_duplicates("ship", ship_list)
+        market_list = [parse_waypoint_symbol(m) for m in _split(markets)] if markets else None
+        if markets is not None and not market_list:
+            raise ConfigError("--markets is empty: name at least one market or leave it out")
+        if market_list:
+            _refuse_duplicates("market", market_list)
+        if iterations == 0 or iterations < -1:
+            raise ConfigError(f"--iterations must be -1 (until stopped) or at least 1, not {iterations}")
+        if min_interval < 0:
+            raise ConfigError("--min-interval must not be negative")
+        return cls(tuple(ship_list), parse_system_symbol(system), tuple(market_list) if market_list else None,
+                   iterations, float(min_interval), replace, dry_run)
+
+
+@dataclass(frozen=True)
+class TourOutcome:
+    ship_symbol: str
+    markets: tuple[str, ...]
+    action: str  # planned (dry run) | created | replaced | unchanged
+    cycle_seconds: int | None = None
+    approach_seconds: int | None = None
+    start_delay: float = 0.0
+    container_id: str | None = None
+    replaced_container_id: str | None = None
+    legs: tuple[dict[str, Any], ...] = ()  # the planned loop: origin, destination, mode, seconds, fuel
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__, markets=list(self.markets), legs=list(self.legs))
+
+
+@dataclass(frozen=True)
+class ScoutResult:
+    system: str
+    dry_run: bool
+    markets: tuple[str, ...]
+    tours: tuple[TourOutcome, ...]
+    makespan_seconds: int | None
+    daemon_running: bool
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def created(self) -> list[TourOutcome]:
+        return [t for t in self.tours if t.action in ("created", "replaced")]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "system": self.system,
+            "dry_run": self.dry_run,
+            "markets": list(self.markets),
+            "makespan_seconds": self.makespan_seconds,
+            "daemon_running": self.daemon_running,
+            "tours": [t.as_dict() for t in self.tours],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class _Holder:
+    container_id: str
+    status: str
+    command_type: str
+    params: dict[str, Any]
+
+    def tours(self, system: str) -> bool:
+        return self.command_type == COMMAND_TYPE and self.params.get("system") == system
+
+
+async def scout_markets(
+    db: Database,
+    api: SpaceTradersClient,
+    request: ScoutRequest,
+    *,
+    player_id: int,
+    now: datetime,
+    time_limit_s: float = 0.5,
+) -> ScoutResult:
+    system = request.system
+    cached = await system_waypoints(db, api, system, now=now)  # syncs the cache if the system is new
+    coords = {w.symbol: Point(w.x, w.y) for w in cached.waypoints}
+    markets = _chosen_markets(request, cached.waypoints)
+    ships = [await _fetch_ship(api, symbol) for symbol in request.ships]
+    for ship in ships:
+        if ship.nav.system_symbol != system:
+            raise ConfigError(f"ship {ship.symbol} is in system {ship.nav.system_symbol}, not {system}")
+
+    holders = await asyncio.to_thread(_holders, db, player_id, request.ships)
+    if _already_touring(holders, request.ships, system, markets):
+        return _result(request, markets, None, [
+            TourOutcome(s, tuple(holders[s].params.get("markets", ())), "unchanged", container_id=holders[s].container_id)
+            for s in request.ships
+        ], db, now)
+
+    sells_fuel = await _fuel_sellers(db, api, system, markets, ships)
+    plan = plan_tours(
+        [ShipSpec(s.symbol, coords[s.nav.waypoint_symbol], s.engine_speed, s.fuel.capacity, s.fuel.current)
+         for s in ships],
+        [MarketSite(m, coords[m], sells_fuel.get(m, False)) for m in markets],
+        time_limit_s=time_limit_s,
+    )
+    outcomes = _outcomes(plan, holders, system, request.replace)
+    if request.dry_run:
+        return _result(request, markets, plan, outcomes, db, now)
+    with db.transaction() as uow:
+        store_ships(uow.session, player_id, ships, now=now)
+        outcomes = [_start(uow, o, request, player_id, holders.get(o.ship_symbol), now) for o in outcomes]
+    return _result(request, markets, plan, outcomes, db, now)
+
+
+# -- reading and validating --------------------------------------------------------------
+
+
+def _chosen_markets(request: ScoutRequest, waypoints: Sequence[CachedWaypoint]) -> list[str]:
+    marketplaces = [w.symbol for w in waypoints if MARKETPLACE in w.traits]
+    if request.markets is None:
+        if not marketplaces:
+            raise NotFound(f"system {request.system} has no marketplace")
+        return marketplaces
+    known = {w.symbol for w in waypoints}
+    for market in request.markets:
+        if market not in known:
+            raise ConfigError(f"{market} is not a waypoint of {request.system}")
+        if market not in marketplaces:
+            raise ConfigError(f"{market} has no marketplace")
+    return list(request.markets)
+
+
+async def _fetch_ship(api: SpaceTradersClient, symbol: str) -> Ship:
+    try:
+        return await api.get_ship(symbol)
+    except NotFoundError:
+        raise NotFound(f"ship {symbol} not found among this player's ships") from None
+
+
+def _holders(db: Database, player_id: int, ships: Sequence[str]) -> dict[str, _Holder]:
+    """The live container holding each ship (through its active assignment), if any."""
+    found: dict[str, _Holder] = {}
+    with db.read() as session:
+        uow = UnitOfWork(session)
+        for ship in ships:
+            assignment = uow.assignments.get(player_id, ship)
+            if assignment is None or assignment.status != ACTIVE or assignment.container_id is None:
+                continue
+            container = uow.containers.get(assignment.container_id)
+            if container is not None and container.status in LIVE_STATUSES:
+                found[ship] = _Holder(container.container_id, container.status, container.command_type,
+                                      config_params(container))
+    return found
+
+
+def _already_touring(holders: dict[str, _Holder], ships: Sequence[str], system: str, markets: Sequence[str]) -> bool:
+    """Every ship already tours this system and together they cover exactly these markets."""
+    if not all(s in holders and holders[s].tours(system) for s in ships):
+        return False
+    covered = [m for s in ships for m in holders[s].params.get("markets", ())]
+    return len(covered) == len(set(covered)) and set(covered) == set(markets)
+
+
+async def _fuel_sellers(
+    db: Database, api: SpaceTradersClient, system: str, markets: Sequence[str], ships: Sequence[Ship]
+) -> dict[str, bool]:
+    """Which markets sell fuel: from stored market data, else the market's public catalogue.
+
+    Only asked when a ship has a fuel tank (probes need none); unknown means "no", so a
+    plan never counts on fuel it may not find.
+    """
+    if all(s.fuel.capacity == 0 for s in ships):
+        return {m: True for m in markets}
+
+    def stored() -> dict[str, bool]:
+        with db.read() as session:
+            return known_fuel_sellers(session, markets)
+
+    known = await asyncio.to_thread(stored)
+    for market in markets:
+        if market not in known:
+            catalogue = await api.get_market(system, market)
+            known[market] = "FUEL" in catalogue.exports + catalogue.exchange
+    return known
+
+
+# -- planning outcomes and writing ---------------------------------------------------------
+
+
+def _outcomes(plan: Plan, holders: dict[str, _Holder], system: str, replace: bool) -> list[TourOutcome]:
+    busy: list[str] = []
+    outcomes: list[TourOutcome] = []
+    stagger = min(STAGGER_STEP_S, STAGGER_SPAN_S / max(1, len(plan.tours)))
+    for i, tour in enumerate(plan.tours):
+        holder = holders.get(tour.ship_symbol)
+        legs = tuple(
+            {"origin": leg.origin, "destination": leg.destination, "mode": str(leg.mode),
+             "seconds": leg.seconds, "fuel": leg.fuel}
+            for leg in tour.legs
+        )
+        base = TourOutcome(tour.ship_symbol, tuple(tour.markets), "planned", tour.cycle_seconds,
+                           tour.approach_seconds, round(i * stagger, 1), legs=legs)
+        if holder is not None and holder.tours(system) and set(holder.params.get("markets", ())) == set(tour.markets):
+            outcomes.append(TourOutcome(tour.ship_symbol, tuple(holder.params["markets"]), "unchanged",
+                                        tour.cycle_seconds, tour.approach_seconds, container_id=holder.container_id))
+        elif holder is not None and not replace:
+            busy.append(f"{tour.ship_symbol} (container {holder.container_id}, {holder.status})")
+        else:
+            outcomes.append(base)
+    if busy:
+        raise SpacetradersError(
+            f"ship(s) already busy: {', '.join(busy)}; pass --replace to stop those containers and take the ships over"
+        )
+    return outcomes
+
+
+def _start(
+    uow: UnitOfWork, outcome: TourOutcome, request: ScoutRequest, player_id: int, holder: _Holder | None, now: datetime
+) -> TourOutcome:
+    if outcome.action == "unchanged":
+        return outcome
+    replaced = None
+    if holder is not None:
+        replaced = _stop_for_replacement(uow, holder, player_id, outcome.ship_symbol, now)
+    container = create_container(
+        uow,
+        player_id=player_id,
+        command_type=COMMAND_TYPE,
+        id_prefix=f"scout-tour-{outcome.ship_symbol.lower()}",
+        params={
+            "ship_symbol": outcome.ship_symbol,
+            "system": request.system,
+            "markets": list(outcome.markets),
+            "iterations": request.iterations,
+            "min_interval": request.min_interval,
+            "start_delay": outcome.start_delay,
+        },
+        now=now,
+    )
+    if replaced:
+        record_event(uow, replaced, ContainerStatus.STOPPED, f"replaced by {container.container_id}", now)
+    return TourOutcome(**(outcome.__dict__ | {
+        "action": "replaced" if replaced else "created",
+        "container_id": container.container_id,
+        "replaced_container_id": replaced,
+    }))
+
+
+def _stop_for_replacement(uow: UnitOfWork, holder: _Holder, player_id: int, ship: str, now: datetime) -> str:
+    """End the container holding the ship (STOPPED, as a user restart does) and free the ship,
+    in this same transaction, for the new container to take. A running one is stopped by its
+    daemon, which sees the row is no longer RUNNING and writes nothing more."""
+    old = holder.container_id
+    if not uow.containers.set_status(
+        old, expected=[holder.status], new=ContainerStatus.STOPPED, stopped_at=now,
+        exit_reason="replaced by `scout markets --replace`",
+    ):
+        raise SpacetradersError(f"container {old} changed while replacing it; try again")
+    if not uow.assignments.release(player_id, ship, old, "replaced by scout markets", now=now):
+        raise SpacetradersError(f"ship {ship} moved while replacing container {old}; try again")
+    return old
+
+
+def _result(
+    request: ScoutRequest, markets: Sequence[str], plan: Plan | None, tours: Sequence[TourOutcome],
+    db: Database, now: datetime,
+) -> ScoutResult:
+    with db.read() as session:
+        running = bool(live_daemons(session, now=now))
+    notes: list[str] = []
+    if not request.dry_run and any(t.action in ("created", "replaced") for t in tours) and not running:
+        notes.append("no daemon is running: the tours are queued; start one with `spacetraders daemon start`")
+    return ScoutResult(request.system, request.dry_run, tuple(markets), tuple(tours),
+                       plan.makespan_seconds if plan else None, running, tuple(notes))
+
+
+def _split(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else [p for v in value for p in v.split(",")]
+    return [i.strip() for i in items if i.strip()]
+
+
+def _refuse_duplicates(kind: str, items: Sequence[str]) -> None:
+    seen: set[str] = set()
+    for item in items:
+        if item in seen:
+            raise ConfigError(f"{kind} {item} is given twice")
+        seen.add(item)

@@ -1,0 +1,207 @@
+"""`scout_markets`: planning on real positions, all-or-nothing creation, idempotence, --replace.
+
+Against the simulator in-process (httpx.ASGITransport), on both databases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from spacetraders.api import SpaceTradersClient
+from spacetraders.application.containers import claim_start, create_container
+from spacetraders.application.scouting import ScoutRequest, ScoutResult, scout_markets
+from spacetraders.clock import utcnow
+from spacetraders.domain.containers import ContainerStatus
+from spacetraders.errors import ConfigError, NotFound, SpacetradersError
+from spacetraders.persistence.containers import config_params
+from spacetraders.persistence.database import Database
+from spacetraders.persistence.models import Container, ShipAssignment, ShipRow
+from tests.factories import make_player
+from tests.invariants import check_invariants
+
+sim_app = pytest.importorskip("spacetraders.sim.app", reason="the simulator is not in this tree yet")
+pytest.importorskip("spacetraders.domain.planning", reason="the planner is not in this tree yet")
+from spacetraders.sim.config import SimConfig  # noqa: E402
+
+BASE_URL = "http://sim/v2"
+
+
+@dataclass
+class Game:
+    db: Database
+    sim: Any
+    transport: httpx.AsyncBaseTransport
+    token: str
+    player_id: int
+    probes: list[str]
+    frigate: str
+    system: str
+
+    def scout(self, **request: Any) -> ScoutResult:
+        request.setdefault("ships", self.probes)
+        request.setdefault("system", self.system)
+
+        async def go() -> ScoutResult:
+            async with SpaceTradersClient(BASE_URL, self.token, transport=self.transport) as api:
+                return await scout_markets(self.db, api, ScoutRequest.parse(**request),
+                                           player_id=self.player_id, now=utcnow(), time_limit_s=0.2)
+
+        return asyncio.run(go())
+
+    def marketplaces(self) -> list[str]:
+        return sorted(w.symbol for w in self.sim.universe.waypoints.values()
+                      if w.system_symbol == self.system and w.market)
+
+    def counts(self) -> tuple[int, int, int]:
+        """(containers, active assignments, ships rows)."""
+        with self.db.read() as session:
+            return (
+                session.scalar(select(func.count()).select_from(Container)),
+                session.scalar(select(func.count()).select_from(ShipAssignment).where(ShipAssignment.status == "active")),
+                session.scalar(select(func.count()).select_from(ShipRow)),
+            )
+
+    def live_tours(self) -> dict[str, Container]:
+        with self.db.read() as session:
+            rows = session.scalars(select(Container).where(Container.status == "STARTING")).all()
+            session.expunge_all()
+            return {config_params(c)["ship_symbol"]: c for c in rows}
+
+
+@pytest.fixture
+def game(db: Database) -> Game:
+    app = sim_app.create_app(SimConfig(seed=21, enforce_rate_limit=False, probes_per_agent=3))
+    transport = httpx.ASGITransport(app=app)
+
+    async def register():  # type: ignore[no-untyped-def]
+        async with SpaceTradersClient(BASE_URL, transport=transport) as anonymous:
+            return await anonymous.register("SCOUTER", "COSMIC", "account-token")
+
+    registered = asyncio.run(register())
+    with db.transaction() as uow:
+        player = make_player(uow, "SCOUTER")
+        player.token = registered.token
+        player_id = player.player_id
+    probes = sorted(s.symbol for s in registered.ships if s.fuel.capacity == 0)
+    frigate = next(s.symbol for s in registered.ships if s.fuel.capacity > 0)
+    return Game(db, app.state.sim, transport, registered.token, player_id, probes, frigate,
+                registered.ships[0].nav.system_symbol)
+
+
+def test_dry_run_plans_every_market_once_and_writes_nothing(game: Game):
+    result = game.scout(dry_run=True)
+
+    assigned = [m for t in result.tours for m in t.markets]
+    assert sorted(assigned) == game.marketplaces()
+    assert {t.ship_symbol for t in result.tours} == set(game.probes)
+    assert all(t.action == "planned" and t.cycle_seconds and t.container_id is None for t in result.tours)
+    assert result.makespan_seconds == max(t.approach_seconds + t.cycle_seconds for t in result.tours)
+    assert game.counts() == (0, 0, 0)
+
+
+def test_creates_one_tour_container_per_ship_in_one_transaction(game: Game):
+    result = game.scout(iterations=5, min_interval=120)
+
+    assert [t.action for t in result.tours] == ["created"] * 3
+    assert any("daemon start" in note for note in result.notes)  # no daemon: queued
+    tours = game.live_tours()
+    assert set(tours) == set(game.probes)
+    for outcome in result.tours:
+        container = tours[outcome.ship_symbol]
+        assert container.container_id == outcome.container_id
+        assert re.fullmatch(rf"scout-tour-{outcome.ship_symbol.lower()}-[0-9a-f]{{8}}", container.container_id)
+        assert container.command_type == "ScoutTourCommand"
+        params = config_params(container)
+        assert params == {"ship_symbol": outcome.ship_symbol, "system": game.system, "markets": list(outcome.markets),
+                          "iterations": 5, "min_interval": 120.0, "start_delay": outcome.start_delay}
+    assert len({t.start_delay for t in result.tours}) == 3  # staggered
+    assert game.counts() == (3, 3, 3)  # ships table: the three probes
+    check_invariants(game.db)
+
+
+def test_running_the_same_command_twice_creates_nothing(game: Game):
+    first = game.scout()
+    second = game.scout()
+
+    assert [t.action for t in second.tours] == ["unchanged"] * 3
+    assert {t.container_id for t in second.tours} == {t.container_id for t in first.tours}
+    assert game.counts()[:2] == (3, 3)
+
+
+def test_all_or_nothing_when_one_ship_is_busy_and_replace_moves_it(game: Game):
+    busy = game.probes[1]
+    with game.db.transaction() as uow:
+        other = create_container(uow, player_id=game.player_id, command_type="SleepCommand",
+                                 params={"ship_symbol": busy, "seconds": 60}, id_prefix="sleep", now=utcnow())
+        claim_start(uow, other.container_id, daemon_id="daemon-a", now=utcnow())
+
+    with pytest.raises(SpacetradersError, match=rf"{busy}.*--replace"):
+        game.scout()
+    assert game.counts()[:2] == (1, 1)  # nothing created for the two free ships either
+
+    result = game.scout(replace=True)
+
+    by_ship = {t.ship_symbol: t for t in result.tours}
+    assert by_ship[busy].action == "replaced" and by_ship[busy].replaced_container_id == other.container_id
+    with game.db.read() as session:
+        old = session.get(Container, other.container_id)
+        assignment = session.get(ShipAssignment, (game.player_id, busy))
+        assert old is not None and old.status == ContainerStatus.STOPPED
+        assert (assignment.status, assignment.container_id) == ("active", by_ship[busy].container_id)
+    check_invariants(game.db)
+
+
+def test_fuelled_ships_get_a_plan_valid_for_fuel(game: Game):
+    result = game.scout(ships=[game.frigate, game.probes[0]], dry_run=True)
+
+    assert sorted(m for t in result.tours for m in t.markets) == game.marketplaces()
+    frigate = next(t for t in result.tours if t.ship_symbol == game.frigate)
+    assert frigate.markets and len(frigate.legs) == len(frigate.markets)  # a closed loop
+    fuel_sellers = {w.symbol for w in game.sim.universe.waypoints.values() if w.market and w.market.sells_fuel}
+    tank = game.sim._ships[game.frigate].template.fuel_capacity
+    fuel = tank  # it starts full; fly the loop twice, refuelling to full wherever fuel is sold
+    for leg in list(frigate.legs) * 2:
+        if leg["origin"] in fuel_sellers:
+            fuel = tank
+        fuel -= leg["fuel"]
+        assert fuel >= 0, f"stranded on {leg}"
+
+
+def test_explicit_markets_are_split_among_the_ships(game: Game):
+    chosen = game.marketplaces()[:4]
+    result = game.scout(markets=",".join(chosen).lower(), ships=game.probes[:2])
+
+    assert sorted(m for t in result.tours for m in t.markets) == chosen
+    assert game.counts()[:2] == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "request_, error, message",
+    [
+        ({"system": "X1"}, ConfigError, "malformed system symbol"),
+        ({"ships": ["SCOUTER-99"]}, NotFound, "SCOUTER-99 not found"),
+        ({"ships": "SCOUTER-2,SCOUTER-2"}, ConfigError, "given twice"),
+        ({"markets": "X1-NOPE-A1"}, ConfigError, "is not a waypoint of"),
+        ({"iterations": 0}, ConfigError, "--iterations"),
+        ({"system": "X1-NOPE99"}, NotFound, "unknown system"),
+    ],
+)
+def test_bad_input_writes_nothing(game: Game, request_, error, message):
+    with pytest.raises(error, match=message):
+        game.scout(**request_)
+    assert game.counts() == (0, 0, 0)
+
+
+def test_a_waypoint_without_marketplace_is_refused(game: Game):
+    plain = next(w.symbol for w in game.sim.universe.waypoints.values()
+                 if w.system_symbol == game.system and not w.market)
+    with pytest.raises(ConfigError, match="has no marketplace"):
+        game.scout(markets=plain)
+    assert game.counts()[:2] == (0, 0)

@@ -1,0 +1,88 @@
+"""`spacetraders scout markets` through the real entry point, simulator on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from spacetraders.api import SpaceTradersClient
+from spacetraders.persistence.models import Container, ShipAssignment
+from tests.cli.helpers import cli
+from tests.factories import make_player
+from tests.invariants import check_invariants
+
+pytest.importorskip("spacetraders.sim.app", reason="the simulator is not in this tree yet")
+pytest.importorskip("spacetraders.domain.planning", reason="the planner is not in this tree yet")
+from tests.simserver import sim_server  # noqa: E402
+
+
+@pytest.fixture
+def game(monkeypatch: pytest.MonkeyPatch, db) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    with sim_server(seed=13, enforce_rate_limit=False, probes_per_agent=2) as (url, sim):
+        monkeypatch.setenv("SPACETRADERS_API_URL", url)
+        monkeypatch.delenv("SPACETRADERS_PLAYER", raising=False)
+
+        async def register():  # type: ignore[no-untyped-def]
+            async with SpaceTradersClient(url) as anonymous:
+                return await anonymous.register("COOPER", "COSMIC", "account-token")
+
+        registered = asyncio.run(register())
+        with db.transaction() as uow:
+            make_player(uow, "COOPER").token = registered.token
+        probes = sorted(s.symbol for s in registered.ships if s.fuel.capacity == 0)
+        yield {"sim": sim, "token": registered.token, "probes": probes,
+               "system": registered.ships[0].nav.system_symbol}
+
+
+def _counts(db) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    with db.read() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Container)),
+            session.scalar(select(func.count()).select_from(ShipAssignment).where(ShipAssignment.status == "active")),
+        )
+
+
+def test_dry_run_then_start_then_nothing_to_do(capsys, db, db_url, game):
+    ships, system = ",".join(game["probes"]), game["system"]
+    markets = sorted(w.symbol for w in game["sim"].universe.waypoints.values() if w.system_symbol == system and w.market)
+
+    dry = cli(capsys, "--db", db_url, "--json", "scout", "markets", "--ships", ships, "--system", system, "--dry-run")
+    assert dry.code == 0, dry.err
+    plan = dry.json()
+    assert plan["dry_run"] is True and sorted(m for t in plan["tours"] for m in t["markets"]) == markets
+    assert _counts(db) == (0, 0)
+
+    started = cli(capsys, "--db", db_url, "scout", "markets", "--ships", ships, "--system", system)
+    assert started.code == 0, started.err
+    assert "created" in started.out and "spacetraders daemon" in started.out
+    for probe in game["probes"]:
+        assert probe in started.out and f"scout-tour-{probe.lower()}-" in started.out
+    assert game["token"] not in started.out
+    assert _counts(db) == (2, 2)
+    check_invariants(db)
+
+    again = cli(capsys, "--db", db_url, "--json", "scout", "markets", "--ships", ships, "--system", system)
+    assert again.code == 0 and {t["action"] for t in again.json()["tours"]} == {"unchanged"}
+    assert _counts(db) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--system", "nonsense"], "malformed system symbol"),
+        (["--iterations", "-3"], "--iterations"),
+        (["--markets", "X1-ZZ9-A1"], "is not a waypoint of"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(capsys, db, db_url, game, args, message):
+    base = {"--ships": ",".join(game["probes"]), "--system": game["system"]}
+    for flag, value in zip(args[::2], args[1::2]):
+        base[flag] = value
+    result = cli(capsys, "--db", db_url, "scout", "markets", *[x for kv in base.items() for x in kv])
+    assert result.code != 0
+    assert len(result.err.strip().splitlines()) == 1 and message in result.err
+    assert _counts(db) == (0, 0)
