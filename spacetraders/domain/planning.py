@@ -1,0 +1,121 @@
+"""Scout-tour planning: split a system's markets among ships, order each ship's loop.
+
+Objective (min-max). A scout tour repeats forever, so what matters is the time one ship
+needs to go round its loop once: that is how stale its markets' data can get. A ship's
+*tour time* is
+
+    approach_seconds + cycle_seconds
+
+where `cycle_seconds` is one full closed loop through its markets (back to the first) and
+`approach_seconds` the flight from where the ship is now to the first market of the loop.
+The loop is started at the market the ship reaches soonest, so the approach only decides
+which ship takes which loop and where it joins it. The plan minimises the longest tour
+time over all ships (`makespan_seconds`), then the sum of tour times.
+
+Times come from `spacetraders.domain.navigation` (travel_time, fuel_cost):
+- Markets at one coordinate (a planet, its moons and stations) form one stop and are
+  visited consecutively; each extra market costs one zero-distance hop (~15 s).
+- Each leg flies the fastest mode whose fuel fits: the ship refuels to full at every
+  market selling fuel, so legs between fuel markets are chosen exactly (see
+  `tour_costs.loop_legs`); a leg longer than the tank even in CRUISE drifts (1 fuel).
+  Ships without a tank (probes, capacity 0) use no fuel, so they always BURN.
+- A ship already at a market's coordinate approaches it in 0 s.
+
+A ship gets an empty tour only when there are more ships than stops. The search
+(`tour_search`) is deterministic for a seed; `time_limit_s` is a safety cap that only cuts
+it short on a machine far slower than expected.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
+
+from spacetraders.domain.navigation import Point, distance
+from spacetraders.domain.tour_costs import Stop, build_tour, group_stops, ship_costs
+from spacetraders.domain.tour_search import TourSearch
+from spacetraders.domain.tour_types import Leg, MarketSite, Plan, ShipSpec, Tour
+
+__all__ = [
+    "Leg",
+    "MarketSite",
+    "Plan",
+    "ShipSpec",
+    "Tour",
+    "order_from_nearest",
+    "plan_from_orders",
+    "plan_tours",
+]
+
+
+def plan_tours(
+    ships: Sequence[ShipSpec],
+    markets: Sequence[MarketSite],
+    *,
+    time_limit_s: float = 0.5,
+    seed: int = 0,
+) -> Plan:
+    """Assign every market to exactly one ship and order each ship's loop (min-max)."""
+    _validate(ships, markets)
+    deadline = time.monotonic() + time_limit_s
+    stops = group_stops(markets)
+    costs = [ship_costs(ship, stops) for ship in ships]
+    search = TourSearch(costs, len(stops), seed)
+    orders = search.run(iterations=_iterations(len(stops), len(ships)), deadline=deadline)
+    return plan_from_orders(ships, stops, orders)
+
+
+def plan_from_orders(ships: Sequence[ShipSpec], stops: Sequence[Stop], orders: Sequence[Sequence[int]]) -> Plan:
+    """The plan for given cyclic stop orders (one per ship), timed exactly as flown."""
+    tours = tuple(build_tour(ship, stops, order) for ship, order in zip(ships, orders, strict=True))
+    return Plan(tours=tours, makespan_seconds=max(t.seconds for t in tours))
+
+
+def _iterations(n_stops: int, n_ships: int) -> int:
+    """Ruin-and-recreate rounds: plenty for small systems, bounded for the largest ones."""
+    if n_stops <= 1 or n_ships == 0:
+        return 0
+    return max(60, min(600, 12000 // (n_stops + 4 * n_ships)))
+
+
+def _validate(ships: Sequence[ShipSpec], markets: Sequence[MarketSite]) -> None:
+    if not ships:
+        raise ValueError("no ships to plan tours for")
+    if not markets:
+        raise ValueError("no markets to visit")
+    for kind, symbols in (("ship", [s.symbol for s in ships]), ("market", [m.symbol for m in markets])):
+        seen: set[str] = set()
+        duplicates = sorted({s for s in symbols if s in seen or seen.add(s)})  # type: ignore[func-returns-value]
+        if duplicates:
+            raise ValueError(f"duplicate {kind} symbols: {', '.join(duplicates)}")
+    for ship in ships:
+        if ship.speed <= 0:
+            raise ValueError(f"ship {ship.symbol} has engine speed {ship.speed}; it must be positive")
+
+
+class _Located(Protocol):
+    @property
+    def position(self) -> Point: ...
+
+
+L = TypeVar("L", bound=_Located)
+
+
+def order_from_nearest(markets_in_order: Sequence[L], position: Point | tuple[int, int]) -> list[L]:
+    """Rotate a cyclic tour so it starts at the market nearest `position`.
+
+    Among co-located nearest markets it starts at the first of their group in loop order,
+    so the group is still visited in one go.
+    """
+    items = list(markets_in_order)
+    if not items:
+        return []
+    dists = [distance(m.position, position) for m in items]
+    nearest = min(dists)
+    n = len(items)
+    candidates = [i for i in range(n) if math.isclose(dists[i], nearest)]
+    heads = [i for i in candidates if Point(*items[i - 1].position) != Point(*items[i].position)]
+    start = (heads or candidates)[0]
+    return items[start:] + items[:start]

@@ -1,0 +1,295 @@
+"""Min-max multi-ship tour search on stops (indices into a `ShipCosts` matrix per ship).
+
+Objective, compared lexicographically: (longest tour, sum of tours). Tour = one closed
+loop plus the approach to its nearest stop (see `ShipCosts.tour`).
+
+Method: ruin-and-recreate iterated local search. Recreate inserts stops greedily where
+they raise the makespan least; the descent applies the best relocate (any tour to any
+other) or swap (with the longest tour) until none improves, re-optimising each changed
+loop with 2-opt and or-opt. The search is deterministic for a seed: it runs a fixed
+number of iterations, `deadline` only cuts it short on a slow machine.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+
+from spacetraders.domain.tour_costs import ShipCosts
+
+Key = tuple[int, int]
+
+
+def optimise_loop(leg: Sequence[Sequence[int]], order: list[int]) -> list[int]:
+    """2-opt and or-opt (segments of 1-3, either direction) on a closed loop, to a local optimum."""
+    tour = list(order)
+    n = len(tour)
+    if n < 4:
+        return tour
+    improved = True
+    while improved:
+        improved = _two_opt(leg, tour) | _or_opt(leg, tour)
+    return tour
+
+
+def _two_opt(leg: Sequence[Sequence[int]], tour: list[int]) -> bool:
+    n = len(tour)
+    changed = False
+    improved = True
+    while improved:
+        improved = False
+        for i in range(n - 2):
+            a, b = tour[i], tour[i + 1]
+            row_a, row_b = leg[a], leg[b]
+            for j in range(i + 2, n if i > 0 else n - 1):
+                c, d = tour[j], tour[(j + 1) % n]
+                if row_a[c] + row_b[d] < row_a[b] + leg[c][d]:
+                    tour[i + 1 : j + 1] = tour[i + 1 : j + 1][::-1]
+                    improved = changed = True
+                    b = tour[i + 1]
+                    row_b = leg[b]
+    return changed
+
+
+def _or_opt(leg: Sequence[Sequence[int]], tour: list[int]) -> bool:
+    n = len(tour)
+    changed = False
+    for length in (1, 2, 3):
+        if n < length + 3:
+            break
+        i = 0
+        while i < n:
+            seg = [tour[(i + k) % n] for k in range(length)]
+            rest = [tour[(i + length + k) % n] for k in range(n - length)]
+            first, last = seg[0], seg[-1]
+            prev, nxt = rest[-1], rest[0]
+            gain = leg[prev][first] + leg[last][nxt] - leg[prev][nxt]
+            best, where, flip = 0, -1, False
+            for k in range(len(rest) - 1):
+                u, v = rest[k], rest[k + 1]
+                base = leg[u][v]
+                forward = leg[u][first] + leg[last][v] - base
+                backward = leg[u][last] + leg[first][v] - base
+                if forward - gain < best:
+                    best, where, flip = forward - gain, k, False
+                if backward - gain < best:
+                    best, where, flip = backward - gain, k, True
+            if where >= 0:
+                tour[:] = rest[: where + 1] + (seg[::-1] if flip else seg) + rest[where + 1 :]
+                changed = True
+            i += 1
+    return changed
+
+
+class TourSearch:
+    def __init__(self, costs: Sequence[ShipCosts], n_stops: int, seed: int) -> None:
+        self.costs = list(costs)
+        self.n_stops = n_stops
+        self.n_ships = len(costs)
+        self.rng = random.Random(seed)
+        # A ship may stay idle only when there are more ships than stops.
+        self.min_size = 1 if self.n_ships <= n_stops else 0
+        # Nearness of stops for the ruin step: the fastest ship's leg times.
+        self.near = self.costs[0].leg
+        self.tours: list[list[int]] = [[] for _ in costs]
+        self.cost: list[int] = [0] * self.n_ships
+        self.cycle: list[int] = [0] * self.n_ships  # cached loop time per tour
+        self.min_approach: list[int] = [0] * self.n_ships  # cached nearest-stop approach
+
+    # --- state -----------------------------------------------------------------------------
+    def key(self) -> Key:
+        return max(self.cost), sum(self.cost)
+
+    def snapshot(self) -> list[list[int]]:
+        return [list(t) for t in self.tours]
+
+    def restore(self, tours: list[list[int]]) -> None:
+        self.tours = [list(t) for t in tours]
+        for ship in range(self.n_ships):
+            self._refresh(ship)
+
+    def _refresh(self, ship: int) -> None:
+        c, t = self.costs[ship], self.tours[ship]
+        self.cycle[ship] = c.cycle(t)
+        self.min_approach[ship] = min((c.approach[s] for s in t), default=0)
+        self.cost[ship] = self.cycle[ship] + self.min_approach[ship] if t else 0
+
+    def _set(self, ship: int, order: list[int]) -> None:
+        self.tours[ship] = optimise_loop(self.costs[ship].leg, order)
+        self._refresh(ship)
+
+    # --- insertion and removal --------------------------------------------------------------
+    def _insertion(self, ship: int, stop: int, removed: tuple[list[int], int, int] | None = None) -> tuple[int, int]:
+        """(tour cost after inserting `stop` at its best place, position) into the ship's
+        tour, or into `removed` = (tour, its cycle, its nearest approach) from `_removal`."""
+        c = self.costs[ship]
+        if removed is None:
+            t, cycle, approach = self.tours[ship], self.cycle[ship], self.min_approach[ship]
+        else:
+            t, cycle, approach = removed
+        if not t:
+            return c.alone[stop] + c.approach[stop], 0
+        leg = c.leg
+        row = leg[stop]
+        if len(t) == 1:
+            return row[t[0]] + leg[t[0]][stop] + c.visit[t[0]] + c.visit[stop] + min(c.approach[stop], approach), 1
+        best, where = 1 << 60, 0
+        u = t[-1]
+        for k, v in enumerate(t):
+            delta = leg[u][stop] + row[v] - leg[u][v]
+            if delta < best:
+                best, where = delta, k
+            u = v
+        return cycle + best + c.visit[stop] + min(c.approach[stop], approach), where
+
+    def _removal(self, ship: int, stop: int) -> tuple[list[int], int, int]:
+        """(tour without `stop`, its cycle, its nearest approach)."""
+        c, t = self.costs[ship], self.tours[ship]
+        k = t.index(stop)
+        rest = t[:k] + t[k + 1 :]
+        if len(rest) <= 1:
+            cycle = c.cycle(rest)
+        else:
+            prev, nxt = t[k - 1], t[(k + 1) % len(t)]
+            cycle = self.cycle[ship] - c.leg[prev][stop] - c.leg[stop][nxt] + c.leg[prev][nxt] - c.visit[stop]
+        approach = self.min_approach[ship]
+        if c.approach[stop] <= approach:
+            approach = min((c.approach[s] for s in rest), default=0)
+        return rest, cycle, approach
+
+    @staticmethod
+    def _cost(removed: tuple[list[int], int, int]) -> int:
+        rest, cycle, approach = removed
+        return cycle + approach if rest else 0
+
+    def recreate(self, stops: list[int]) -> None:
+        """Insert stops one by one where they raise the makespan least (then the sum)."""
+        for idx, stop in enumerate(stops):
+            empties = [s for s in range(self.n_ships) if len(self.tours[s]) < self.min_size]
+            must_fill = len(empties) >= len(stops) - idx
+            current_max = max(self.cost)
+            best: tuple[int, int, int, int] | None = None
+            for ship in empties if must_fill else range(self.n_ships):
+                new_cost, where = self._insertion(ship, stop)
+                cand = (max(new_cost, current_max), new_cost - self.cost[ship], ship, where)
+                if best is None or cand < best:
+                    best = cand
+            assert best is not None
+            _, _, ship, where = best
+            self.tours[ship].insert(where, stop)
+            self._refresh(ship)
+
+    def ruin(self) -> list[int]:
+        """Remove a random stop and its nearest neighbours; return them in insertion order."""
+        assigned = [s for t in self.tours for s in t]
+        centre = self.rng.choice(assigned)
+        size = self.rng.randint(1, max(1, min(12, self.n_stops // 3)))
+        removed = sorted(assigned, key=lambda s: (self.near[centre][s], s))[:size]
+        gone = set(removed)
+        for ship, t in enumerate(self.tours):
+            if gone.intersection(t):
+                self.tours[ship] = [s for s in t if s not in gone]
+                self._refresh(ship)
+        self.rng.shuffle(removed)
+        return removed
+
+    # --- descent ----------------------------------------------------------------------------
+    def _others_max(self, top3: list[tuple[int, int]], a: int, b: int) -> int:
+        """The longest tour other than a and b, from the three longest."""
+        for cost, ship in top3:
+            if ship != a and ship != b:
+                return cost
+        return 0
+
+    def _top3(self) -> list[tuple[int, int]]:
+        return sorted(((c, s) for s, c in enumerate(self.cost)), reverse=True)[:3]
+
+    def _best_relocate(self, key: Key) -> tuple[Key, int, int, int] | None:
+        best: tuple[Key, int, int, int] | None = None
+        top3 = self._top3()
+        insertion = [[self._insertion(b, x)[0] for x in range(self.n_stops)] for b in range(self.n_ships)]
+        for a, tour_a in enumerate(self.tours):
+            if len(tour_a) <= self.min_size:
+                continue
+            for x in tour_a:
+                new_a = self._cost(self._removal(a, x))
+                for b in range(self.n_ships):
+                    new_b = insertion[b][x]
+                    if b == a or new_b > key[0]:
+                        continue
+                    top = max(new_a, new_b, self._others_max(top3, a, b))
+                    if top > key[0]:
+                        continue
+                    cand = (top, key[1] - self.cost[a] - self.cost[b] + new_a + new_b)
+                    if cand < key and (best is None or cand < best[0]):
+                        best = (cand, a, x, b)
+        return best
+
+    def _best_swap(self, key: Key) -> tuple[Key, int, int, int, int] | None:
+        """Best exchange of one stop of the longest tour with one stop of another."""
+        a = max(range(self.n_ships), key=lambda s: (self.cost[s], -s))
+        best: tuple[Key, int, int, int, int] | None = None
+        top3 = self._top3()
+        removals = {(b, y): self._removal(b, y) for b in range(self.n_ships) if b != a for y in self.tours[b]}
+        for x in self.tours[a]:
+            rest_a = self._removal(a, x)
+            for (b, y), rest_b in removals.items():
+                new_a, _ = self._insertion(a, y, rest_a)
+                if new_a >= key[0]:
+                    continue
+                new_b, _ = self._insertion(b, x, rest_b)
+                cand = (
+                    max(new_a, new_b, self._others_max(top3, a, b)),
+                    key[1] - self.cost[a] - self.cost[b] + new_a + new_b,
+                )
+                if cand < key and (best is None or cand < best[0]):
+                    best = (cand, a, x, b, y)
+        return best
+
+    def descend(self) -> None:
+        while True:
+            key = self.key()
+            move = self._best_relocate(key)
+            if move is not None:
+                _, a, x, b = move
+                self._set(a, [s for s in self.tours[a] if s != x])
+                _, where = self._insertion(b, x)
+                self._set(b, self.tours[b][:where] + [x] + self.tours[b][where:])
+                continue
+            swap = self._best_swap(key)
+            if swap is not None:
+                _, a, x, b, y = swap
+                rest_a, rest_b = self._removal(a, x), self._removal(b, y)
+                _, wa = self._insertion(a, y, rest_a)
+                _, wb = self._insertion(b, x, rest_b)
+                self._set(a, rest_a[0][:wa] + [y] + rest_a[0][wa:])
+                self._set(b, rest_b[0][:wb] + [x] + rest_b[0][wb:])
+                continue
+            return
+
+    # --- driver -----------------------------------------------------------------------------
+    def run(self, iterations: int, deadline: float) -> list[list[int]]:
+        stops = list(range(self.n_stops))
+        self.recreate(stops)
+        for ship in range(self.n_ships):
+            self._set(ship, self.tours[ship])
+        self.descend()
+        best, best_key = self.snapshot(), self.key()
+        current_key = best_key
+        for _ in range(iterations):
+            if time.monotonic() > deadline:
+                break
+            before = self.snapshot()
+            self.recreate(self.ruin())
+            for ship in range(self.n_ships):
+                self._set(ship, self.tours[ship])
+            self.descend()
+            key = self.key()
+            if key <= current_key:
+                current_key = key
+                if key < best_key:
+                    best, best_key = self.snapshot(), key
+            else:
+                self.restore(before)
+        return best
