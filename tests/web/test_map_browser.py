@@ -5,6 +5,7 @@ Set SPACETRADERS_MAP_SCREENSHOT=docs/map.png to refresh the screenshot in the do
 
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -16,7 +17,8 @@ import pytest
 from spacetraders.domain.containers import ContainerStatus
 from spacetraders.web.app import create_app
 from spacetraders.web.server import BackgroundServer
-from tests.web.conftest import NOW, SYSTEM, World, put_market, put_ship, start_tour, tour_markets
+from tests.web.conftest import NOW, SYSTEM, World, put_market, put_ship, start_tour
+from tests.web.universe import greedy_loop
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.slow
@@ -40,22 +42,34 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+def sector_routes(world: World, tours: int) -> list[list[str]]:
+    """How a planner splits a system between scouts: neighbouring market locations by bearing."""
+    spots: dict[tuple[int, int], list[str]] = {}
+    for w in world.markets:
+        spots.setdefault((w.x, w.y), []).append(w.symbol)
+    ordered = sorted(spots, key=lambda xy: math.atan2(xy[1], xy[0]))
+    routes = []
+    for k in range(tours):
+        first = round(k * len(ordered) / tours)
+        chosen = [ordered[(first + i) % len(ordered)] for i in range(4)]
+        symbols = [s for xy in chosen for s in spots[xy]]
+        routes.append([w.symbol for w in greedy_loop([w for w in world.markets if w.symbol in symbols])])
+    return routes
+
+
 def fleet(world: World) -> tuple[list[str], list[str]]:
-    """Eight tours in several states over the ~80-waypoint system; markets of every age."""
+    """Seven tours in several states over the ~80-waypoint system; markets of every age."""
     markets = [w.symbol for w in world.markets]
     tours, with_ship = [], []
     with world.db.transaction() as uow:
-        for n in range(8):
-            route = tour_markets(world, 6, start=n)
-            if n % 2:  # spread the loops over the system
-                route = [w.symbol for w in world.markets[12:20]][n % 3:] + route[:2]
-            status = ContainerStatus.STARTING if n == 7 else ContainerStatus.RUNNING
+        for n, route in enumerate(sector_routes(world, 7)):
+            status = ContainerStatus.STARTING if n == 6 else ContainerStatus.RUNNING
             ship = f"COOPER-{n + 2}"
             tours.append(start_tour(uow, world.player_id, ship, route, status=status, iterations=10).container_id)
-            if n == 7:
+            if n == 6:
                 continue  # no known position yet: a route without a ship marker
-            if n % 3 == 0:
-                put_ship(uow, world.player_id, ship, route[1], nav_status="IN_TRANSIT", origin=route[0],
+            if n % 2 == 0:
+                put_ship(uow, world.player_id, ship, route[2], nav_status="IN_TRANSIT", origin=route[1],
                          departure_at=NOW - timedelta(seconds=30 + 10 * n), arrival_at=NOW + timedelta(seconds=60))
             else:
                 put_ship(uow, world.player_id, ship, route[n % len(route)])

@@ -35,8 +35,11 @@ class Waypoint:
 
 def synthetic_system(symbol: str = "X1-TS98", *, seed: int = 7, asteroids: int = 50) -> list[Waypoint]:
     rng = random.Random(seed)
-    names = iter(f"{letter}{n}" for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for n in range(1, 60))
+    # Like the game: one letter per neighbourhood, numbers counting up across the system.
+    letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    numbers = iter(range(1, 1000))
     points: list[Waypoint] = []
+    letter = ""
 
     def place(radius_lo: float, radius_hi: float) -> tuple[int, int]:
         angle = rng.uniform(0, 2 * math.pi)
@@ -44,11 +47,15 @@ def synthetic_system(symbol: str = "X1-TS98", *, seed: int = 7, asteroids: int =
         return round(radius * math.cos(angle)), round(radius * math.sin(angle))
 
     def add(kind: str, xy: tuple[int, int], market: bool, orbits: str | None = None) -> str:
-        name = f"{symbol}-{next(names)}"
+        nonlocal letter
+        if orbits is None and kind != "ASTEROID" or kind == "ASTEROID" and next(numbers_in_field) == 0:
+            letter = next(letters)
+        name = f"{symbol}-{letter}{next(numbers)}"
         traits = ((MARKETPLACE,) if market else ()) + (rng.choice(("BARREN", "ROCKY", "TEMPERATE", "VOLCANIC")),)
         points.append(Waypoint(name, kind, xy[0], xy[1], traits, orbits))
         return name
 
+    numbers_in_field = iter(i % 10 for i in range(10_000))  # asteroid fields of ten
     for index in range(7):  # planets with their orbitals at the same point
         xy = place(60, 520)
         parent = add("PLANET", xy, market=index < 5)
