@@ -13,6 +13,7 @@ from rich.console import Console
 from spacetraders import __version__
 from spacetraders.cli import assignments, daemon, db, player, ship, sim
 from spacetraders.cli import market, scout, waypoint
+from spacetraders.cli import container
 from spacetraders.web.command import serve
 from spacetraders.api.errors import ApiError
 from spacetraders.cli.context import AppContext
@@ -27,6 +28,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(container.app, name="container")
 app.add_typer(daemon.app, name="daemon")
 app.add_typer(assignments.app, name="assignments")
 app.add_typer(player.app, name="player")
