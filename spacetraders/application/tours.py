@@ -72,9 +72,72 @@ def system_coordinates(session: Session, system: str) -> dict[str, Point]:
     return {symbol: Point(x, y) for symbol, x, y in rows}
 
 
-def live_tours(session: Session, system: str, *, now: datetime, player_id: int | None = None) -> list[Tour]:
+class TourPlan(NamedTuple):
+    """What a container's config and the system's coordinates fix for the container's whole life."""
+
+    markets: list[str]
+    route: list[RoutePoint]
+    total_distance: float
+    iterations: int | None
+    json: str  # the four fields above as JSON object members, encoded once
+
+
+class TourPlans:
+    """Plans of the live tours, per system, so a refresh re-encodes none of their routes.
+
+    Keyed by container id: a container's config never changes (a restart makes a new
+    container). A system's plans are dropped when its coordinates change (cache resync).
+    """
+
+    def __init__(self, max_per_system: int = 20_000) -> None:
+        self._max = max_per_system
+        self._systems: dict[str, tuple[int, dict[str, TourPlan]]] = {}
+
+    def for_system(self, system: str, coords: dict[str, Point]) -> dict[str, TourPlan]:
+        key = hash(frozenset(coords.items()))
+        cached = self._systems.get(system)
+        if cached is None or cached[0] != key or len(cached[1]) > self._max:
+            cached = self._systems[system] = (key, {})
+        return cached[1]
+
+
+def live_tours(
+    session: Session, system: str, *, now: datetime, player_id: int | None = None, plans: TourPlans | None = None
+) -> list[Tour]:
     """The live scout tours of `system`, one per live container holding its ship."""
+    coords, rows, known = _load(session, system, player_id, plans)
+    tours: list[Tour] = []
+    for row in rows:
+        plan = _plan(known, row[2], row[5], coords)
+        static = {"markets": plan.markets, "route": plan.route, "total_distance": plan.total_distance,
+                  "iterations": plan.iterations}
+        tours.append({**_dynamic(row, plan, coords, now), **static})  # type: ignore[typeddict-item]
+    return tours
+
+
+def live_tours_json(
+    session: Session, system: str, *, now: datetime, player_id: int | None = None, plans: TourPlans | None = None
+) -> str:
+    """`live_tours` as a JSON array, reusing each tour's encoded plan (routes are most of the bytes)."""
+    coords, rows, known = _load(session, system, player_id, plans)
+    parts = []
+    for row in rows:
+        plan = _plan(known, row[2], row[5], coords)
+        dynamic = _dynamic(row, plan, coords, now)
+        dynamic["assigned_at"] = _iso(dynamic["assigned_at"])
+        parts.append(json.dumps(dynamic, separators=(",", ":"))[:-1] + "," + plan.json + "}")
+    return "[" + ",".join(parts) + "]"
+
+
+def _load(
+    session: Session, system: str, player_id: int | None, plans: TourPlans | None
+) -> tuple[dict[str, Point], list[Any], dict[str, TourPlan]]:
     coords = system_coordinates(session, system)
+    known = (plans or TourPlans()).for_system(system, coords)
+    return coords, list(session.execute(_query(session, system, player_id))), known
+
+
+def _query(session: Session, system: str, player_id: int | None) -> Any:
     dialect = session.get_bind().dialect.name
     query = (
         select(
@@ -84,7 +147,6 @@ def live_tours(session: Session, system: str, *, now: datetime, player_id: int |
             Container.player_id,
             Container.status,
             Container.config,
-            ShipRow.system_symbol,
             ShipRow.waypoint_symbol,
             ShipRow.nav_status,
             ShipRow.origin_symbol,
@@ -113,7 +175,7 @@ def live_tours(session: Session, system: str, *, now: datetime, player_id: int |
     )
     if player_id is not None:
         query = query.where(Container.player_id == player_id)
-    return [_tour(row, coords, now) for row in session.execute(query)]
+    return query
 
 
 class _Nav(NamedTuple):
@@ -126,28 +188,38 @@ class _Nav(NamedTuple):
     arrival_at: datetime | None
 
 
-def _tour(row: tuple[Any, ...], coords: dict[str, Point], now: datetime) -> Tour:
-    # Plain tuple unpacking: attribute access on 1,000 rows was a measurable share of the latency.
-    ship_symbol, assigned_at, container_id, player_id, status, config, _, *nav_fields = row
+def _plan(known: dict[str, TourPlan], container_id: str, config: str, coords: dict[str, Point]) -> TourPlan:
+    plan = known.get(container_id)
+    if plan is None:
+        params = json.loads(config).get("params") or {}
+        markets = [str(m) for m in params.get("markets") or []]
+        stops = [(m, coords[m]) for m in markets if m in coords]
+        iterations = params.get("iterations")
+        fields = {
+            "markets": markets,
+            "route": [{"symbol": m, "x": p[0], "y": p[1]} for m, p in stops],
+            "total_distance": loop_distance([p for _, p in stops]),
+            "iterations": iterations if isinstance(iterations, int) else None,
+        }
+        plan = known[container_id] = TourPlan(**fields, json=json.dumps(fields, separators=(",", ":"))[1:-1])
+    return plan
+
+
+def _dynamic(row: Any, plan: TourPlan, coords: dict[str, Point], now: datetime) -> dict[str, Any]:
+    """The fields that change between refreshes. Plain tuple unpacking: attribute access on
+    thousands of rows was a measurable share of the latency."""
+    ship_symbol, assigned_at, container_id, player_id, status, _config, *nav_fields = row
     nav = _Nav(*nav_fields)
-    params = json.loads(config).get("params") or {}
-    markets = [str(m) for m in params.get("markets") or []]
-    stops = [(m, coords[m]) for m in markets if m in coords]
-    current, following = _current_and_next(nav, markets, coords)
-    iterations = params.get("iterations")
+    current, following = _current_and_next(nav, plan.markets, coords)
     return {
         "ship_symbol": ship_symbol,
         "container_id": container_id,
         "player_id": player_id,
         "status": status,
-        "markets": markets,
         "current_market": current,
         "next_market": following,
         "ship": _position(nav, coords, now),
-        "route": [{"symbol": m, "x": p[0], "y": p[1]} for m, p in stops],
-        "total_distance": loop_distance([p for _, p in stops]),
         "assigned_at": assigned_at,
-        "iterations": iterations if isinstance(iterations, int) else None,
     }
 
 
@@ -192,3 +264,7 @@ def _position(nav: _Nav, coords: dict[str, Point], now: datetime) -> ShipPositio
         x = origin[0] + (target[0] - origin[0]) * done
         y = origin[1] + (target[1] - origin[1]) * done
     return {"x": round(x, 2), "y": round(y, 2), "waypoint": nav.waypoint, "nav_status": nav.status}
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")

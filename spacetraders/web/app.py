@@ -35,6 +35,7 @@ PlayerId = Annotated[int | None, Query(ge=1, description="Only this player's row
 def create_app(db: Database, *, clock: Clock | None = None) -> FastAPI:
     """The app for one database. `clock` (default: system time) dates ship positions and market ages."""
     clock = clock or SystemClock()
+    plans = tours_model.TourPlans()
     app = FastAPI(
         title="spacetraders visualiser",
         version=__version__,
@@ -56,8 +57,9 @@ def create_app(db: Database, *, clock: Clock | None = None) -> FastAPI:
         now = clock.now()
         with db.read() as session:
             read_models.require_player(session, player_id)
-            found = tours_model.live_tours(session, system, now=now, player_id=player_id)
-        return _json({"system": system, "generated_at": read_models.iso(now), "tours": found})
+            found = tours_model.live_tours_json(session, system, now=now, player_id=player_id, plans=plans)
+        head = json.dumps({"system": system, "generated_at": read_models.iso(now)}, separators=(",", ":"))
+        return Response(f'{head[:-1]},"tours":{found}}}', media_type="application/json")
 
     @app.get("/api/bot/assignments", response_model=schemas.AssignmentsResponse, responses=NOT_FOUND, tags=["bot"])
     def assignments(player_id: PlayerId = None, status: AssignmentStatus | None = None) -> Response:

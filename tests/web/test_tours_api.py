@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import timedelta
 
@@ -181,3 +182,26 @@ def test_errors(world: World, path: str, status: int) -> None:
     assert response.headers["content-type"] == "application/json"
     if status == 404:
         assert response.json() == {"detail": response.json()["detail"]} and response.json()["detail"]
+
+
+def test_json_and_object_forms_agree_and_plans_follow_the_coordinates(world: World) -> None:
+    from spacetraders.application.tours import TourPlans, live_tours, live_tours_json
+    from spacetraders.persistence.models import WaypointRow
+
+    markets = tour_markets(world, 5)
+    with world.db.transaction() as uow:
+        start_tour(uow, world.player_id, "COOPER-2", markets)
+        put_ship(uow, world.player_id, "COOPER-2", markets[2])
+    plans = TourPlans()
+    with world.db.read() as session:
+        objects = live_tours(session, SYSTEM, now=NOW, plans=plans)
+        encoded = json.loads(live_tours_json(session, SYSTEM, now=NOW, plans=plans))
+    assert encoded == json.loads(json.dumps(objects, default=lambda d: d.isoformat().replace("+00:00", "Z")))
+
+    # A resync that moves a market changes the cached route and distance on the next call.
+    with world.db.transaction() as uow:
+        uow.session.query(WaypointRow).filter_by(waypoint_symbol=markets[0]).update({"x": 999, "y": -999})
+    with world.db.read() as session:
+        moved = json.loads(live_tours_json(session, SYSTEM, now=NOW, plans=plans))[0]
+    assert moved["route"][0] == {"symbol": markets[0], "x": 999, "y": -999}
+    assert moved["total_distance"] != encoded[0]["total_distance"]
