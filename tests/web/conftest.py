@@ -9,13 +9,14 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
+from spacetraders.application.containers import claim_start, create_container, fail_container
 from spacetraders.clock import FakeClock
 from spacetraders.domain.containers import ContainerStatus
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import Container, MarketGood, MarketRow, ShipRow
 from spacetraders.persistence.unit_of_work import UnitOfWork
 from spacetraders.web.app import create_app
-from tests.factories import make_container, make_player
+from tests.factories import make_player
 from tests.web.universe import Waypoint, greedy_loop, insert_system, synthetic_system
 
 SYSTEM = "X1-TS98"
@@ -23,17 +24,30 @@ OTHER_SYSTEM = "X1-KP23"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
+DAEMON = "daemon-web-tests"
+
+
 def start_tour(
     uow: UnitOfWork, player_id: int, ship: str, markets: list[str], *, system: str = SYSTEM,
     status: ContainerStatus = ContainerStatus.RUNNING, iterations: int | None = None,
-    created_at: datetime | None = None, restarted_from: str | None = None,
+    created_at: datetime | None = None, restart_policy: str = "on-failure",
 ) -> Container:
-    """A scout tour container holding its ship, as create_container + claim_start leave it."""
+    """A scout tour as the application handlers leave it: created (ship assigned) and, if RUNNING, claimed."""
+    now = created_at or NOW - timedelta(minutes=5)
     params = {"ship_symbol": ship, "system": system, "markets": markets, "iterations": iterations}
-    container = make_container(uow, player_id, ship, status=status, params=params,
-                               created_at=created_at or NOW - timedelta(minutes=5), restarted_from=restarted_from)
-    uow.assignments.assign(player_id, ship, container.container_id, now=created_at or NOW - timedelta(minutes=5))
+    container = create_container(uow, player_id=player_id, command_type="ScoutTourCommand", params=params,
+                                 id_prefix=f"scout-tour-{ship}", restart_policy=restart_policy, now=now)
+    if status is ContainerStatus.RUNNING:
+        claimed = claim_start(uow, container.container_id, daemon_id=DAEMON, now=now)
+        assert claimed is not None
+        return claimed
+    assert status is ContainerStatus.STARTING, "other states come from the handlers in the test itself"
     return container
+
+
+def fail_tour(uow: UnitOfWork, container: Container, *, reason: str = "boom") -> Container | None:
+    """The running tour raised: the new container if the policy restarts it, None if it gave up."""
+    return fail_container(uow, container.container_id, daemon_id=DAEMON, reason=reason, now=NOW)
 
 
 def put_ship(

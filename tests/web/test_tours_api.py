@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from spacetraders.domain.containers import ContainerStatus, new_container_id
+from spacetraders.domain.containers import ContainerStatus
 from spacetraders.web.schemas import ToursResponse
 from tests.factories import make_container
-from tests.web.conftest import NOW, OTHER_SYSTEM, SYSTEM, World, put_ship, start_tour, tour_markets
+from tests.web.conftest import NOW, OTHER_SYSTEM, SYSTEM, World, fail_tour, put_ship, start_tour, tour_markets
 
 
 def get_tours(world: World, system: str = SYSTEM, **params: object) -> list[dict]:
@@ -37,9 +37,8 @@ def test_one_entry_per_live_tour_of_the_system_with_route_and_distance(world: Wo
         mining = make_container(uow, world.player_id, "COOPER-5", command_type="MiningCommand",
                                 params={"markets": first})
         uow.assignments.assign(world.player_id, "COOPER-5", mining.container_id, now=NOW)
-        dead = start_tour(uow, world.player_id, "COOPER-6", first)
-        uow.containers.set_status(dead.container_id, expected=["RUNNING"], new="FAILED")
-        uow.assignments.release(world.player_id, "COOPER-6", dead.container_id, "gave up", now=NOW)
+        dead = start_tour(uow, world.player_id, "COOPER-6", first, restart_policy="no")
+        assert fail_tour(uow, dead) is None  # gave up: FAILED, ship released
 
     tours = get_tours(world)
 
@@ -101,14 +100,10 @@ def test_after_a_restart_the_new_container_has_the_tour_and_the_old_one_nothing(
         old = start_tour(uow, world.player_id, "COOPER-2", markets)
     assert [t["container_id"] for t in get_tours(world)] == [old.container_id]
 
-    # What fail_container does when the policy restarts: old FAILED, new STARTING, ship moved, one transaction.
+    # The run raised and the policy restarts it: old FAILED, new STARTING, ship moved, one transaction.
     with world.db.transaction() as uow:
-        assert uow.containers.set_status(old.container_id, expected=["RUNNING"], new="FAILED", exit_reason="boom")
-        new = make_container(uow, world.player_id, "COOPER-2", status=ContainerStatus.STARTING,
-                             params={"markets": markets}, restarted_from=old.container_id,
-                             container_id=new_container_id(old.container_id))
-        uow.assignments.move(world.player_id, "COOPER-2", from_container=old.container_id,
-                             to_container=new.container_id, now=NOW)
+        new = fail_tour(uow, old)
+        assert new is not None and new.restarted_from == old.container_id
 
     tours = get_tours(world)
     assert [(t["container_id"], t["status"]) for t in tours] == [(new.container_id, "STARTING")]
