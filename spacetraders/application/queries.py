@@ -143,12 +143,13 @@ def successor_of(session: Session, container_id: str) -> str | None:
     )
 
 
-def live_daemon_ids(session: Session, *, now: datetime) -> list[str]:
-    """Daemons that are running and whose lease has not expired."""
+def live_daemon_ids(session: Session, *, now: datetime, statuses: Iterable[str] = ("running",)) -> list[str]:
+    """Daemons in one of `statuses` whose lease has not expired (default: those taking new work;
+    add "stopping" for those still finishing their runs)."""
     return list(
         session.scalars(
             select(Daemon.daemon_id)
-            .where(Daemon.status == "running", Daemon.lease_expires_at > now)
+            .where(Daemon.status.in_(list(statuses)), Daemon.lease_expires_at > now)
             .order_by(Daemon.daemon_id)
         )
     )

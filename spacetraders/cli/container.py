@@ -122,8 +122,9 @@ def stop(ctx: typer.Context, container_id: str = typer.Argument(..., help="Conta
     with app.database().transaction() as uow:
         container = handlers.request_stop(uow, container_id, now=now)
         alive = live_daemon_ids(uow.session, now=now)
-        if container.status == ContainerStatus.STOPPING and container.daemon_id not in alive:
-            # Its daemon is gone: nobody else will finish the stop, so finish it here.
+        still_working = live_daemon_ids(uow.session, now=now, statuses=("running", "stopping"))
+        if container.status == ContainerStatus.STOPPING and container.daemon_id not in still_working:
+            # Its daemon is gone (lease expired): nobody else would finish the stop, so finish it here.
             handlers.recover_container(uow, container_id, now=now, reason="its daemon is not running")
         status = container_status(uow.session, container_id)
     if status == ContainerStatus.STOPPING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from spacetraders.application import containers as h
 from spacetraders.cli import container as container_cli
@@ -221,3 +221,13 @@ def test_remove_refuses_live_and_removes_finished(capsys, db, db_url, fleet) -> 
     assert removed.code == 0 and removed.json() == {"container_id": fleet["done"], "removed": True}
     assert _status(db, fleet["done"]) == "missing"
     check_invariants(db)
+
+
+def test_stop_leaves_the_run_to_its_daemon_while_that_daemon_shuts_down(capsys, db, db_url, fleet) -> None:  # type: ignore[no-untyped-def]
+    _live_daemon(db)
+    with db.transaction() as uow:
+        uow.session.execute(text("UPDATE daemons SET status = 'stopping' WHERE daemon_id = 'd1'"))
+    r = cli(capsys, "--db", db_url, "--json", "container", "stop", fleet["running"])
+    assert r.code == 0, r.err
+    assert r.json()["status"] == "STOPPING" and not r.json()["daemon_running"]
+    assert _status(db, fleet["running"]) == "STOPPING"
