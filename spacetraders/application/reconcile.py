@@ -1,0 +1,157 @@
+"""`reconcile`: the one-shot repair that cron runs every minute.
+
+In one transaction: daemons whose lease expired are marked dead and their player leases
+freed; their RUNNING/STOPPING containers go through the atomic recovery path (a live daemon
+then claims the replacements); assignments are fixed; old container logs are pruned in a
+bounded batch. Overlapping runs are safe: on PostgreSQL a transaction-scoped advisory lock
+makes a second run skip, on SQLite `BEGIN IMMEDIATE` makes it wait its turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, text, update
+
+from spacetraders.application.assignments import FixAction, fix_assignments, fix_plan
+from spacetraders.application.containers import recover_container
+from spacetraders.domain.containers import ContainerStatus
+from spacetraders.persistence.database import Database
+from spacetraders.persistence.models import Container, ContainerLog, Daemon, PlayerLease
+from spacetraders.persistence.unit_of_work import UnitOfWork
+
+LOCK_KEY = 0x5354_5243  # "STRC": reconcile's advisory lock id
+LIVE_DAEMON = ("running", "stopping")
+OWNED = (ContainerStatus.RUNNING.value, ContainerStatus.STOPPING.value)
+PRUNE_BATCH = 50_000
+
+
+@dataclass
+class ReconcileReport:
+    dry_run: bool
+    skipped: bool = False
+    dead_daemons: list[str] = field(default_factory=list)
+    recovered: list[dict[str, str | None]] = field(default_factory=list)
+    stale_heartbeats: list[str] = field(default_factory=list)
+    fixes: list[FixAction] = field(default_factory=list)
+    logs_pruned: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def consistent(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if self.skipped:
+            return "reconcile: another reconcile run holds the lock; nothing done"
+        verb = "would" if self.dry_run else "did"
+        conflicts = sum(1 for f in self.fixes if f.action == "conflict")
+        parts = [
+            f"{len(self.dead_daemons)} dead daemon(s)",
+            f"{len(self.recovered)} container(s) recovered",
+            f"{len(self.fixes) - conflicts} assignment fix(es)",
+            f"{conflicts} conflict(s)",
+            f"{self.logs_pruned} log line(s) pruned",
+        ]
+        state = "consistent" if self.consistent else "INCONSISTENT: " + "; ".join(self.problems)
+        return f"reconcile ({verb}): " + ", ".join(parts) + f" — {state}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "dry_run": self.dry_run,
+            "skipped": self.skipped,
+            "consistent": self.consistent,
+            "dead_daemons": self.dead_daemons,
+            "recovered": self.recovered,
+            "stale_heartbeats": self.stale_heartbeats,
+            "fixes": [f.as_dict() for f in self.fixes],
+            "logs_pruned": self.logs_pruned,
+            "problems": self.problems,
+            "summary": self.summary(),
+        }
+
+
+def reconcile(
+    db: Database,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    log_retention: timedelta = timedelta(days=7),
+    stale_after: timedelta = timedelta(minutes=2),
+) -> ReconcileReport:
+    report = ReconcileReport(dry_run=dry_run)
+    with db.transaction() as uow:
+        if not _take_lock(uow):
+            report.skipped = True
+            return report
+        report.dead_daemons = _expire_daemons(uow, now, dry_run)
+        report.recovered = _recover_orphans(uow, now, dry_run)
+        report.stale_heartbeats = _stale_heartbeats(uow, now - stale_after)
+        report.fixes = fix_assignments(uow, now=now, dry_run=dry_run)
+        report.logs_pruned = _prune_logs(uow, now - log_retention, dry_run)
+        # What a fix cannot repair (conflicts) is left for a person; after a real run,
+        # anything still planned means the database is not consistent.
+        leftovers = [a for a in report.fixes if a.action == "conflict"] if dry_run else fix_plan(uow.session)
+        report.problems = [f"{a.action} {a.ship_symbol} ({a.container_id}): {a.reason}" for a in leftovers]
+    return report
+
+
+def _take_lock(uow: UnitOfWork) -> bool:
+    if uow.session.get_bind().dialect.name != "postgresql":
+        return True  # SQLite: BEGIN IMMEDIATE already serialises writers
+    return bool(uow.session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}).scalar())
+
+
+def _expire_daemons(uow: UnitOfWork, now: datetime, dry_run: bool) -> list[str]:
+    expired = select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON), Daemon.lease_expires_at < now)
+    dead = list(uow.session.scalars(expired.order_by(Daemon.daemon_id)))
+    if dead and not dry_run:
+        uow.session.execute(
+            update(Daemon).where(Daemon.daemon_id.in_(dead), Daemon.status.in_(LIVE_DAEMON))
+            .values(status="dead").execution_options(synchronize_session=False)
+        )
+        uow.session.execute(delete(PlayerLease).where(PlayerLease.daemon_id.in_(dead)))
+    return dead
+
+
+def _recover_orphans(uow: UnitOfWork, now: datetime, dry_run: bool) -> list[dict[str, str | None]]:
+    """RUNNING/STOPPING containers whose owner is gone go through the atomic restart path."""
+    live_daemons = select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON), Daemon.lease_expires_at >= now)
+    orphans = uow.session.execute(
+        select(Container.container_id, Container.daemon_id)
+        .where(Container.status.in_(OWNED), or_(Container.daemon_id.is_(None), Container.daemon_id.not_in(live_daemons)))
+        .order_by(Container.container_id)
+    ).all()
+    recovered: list[dict[str, str | None]] = []
+    for container_id, daemon_id in orphans:
+        replacement = None
+        if not dry_run:
+            new = recover_container(
+                uow, container_id, now=now, reason=f"owner daemon {daemon_id or '(none)'} lost; recovered by reconcile"
+            )
+            replacement = new.container_id if new is not None else None
+        recovered.append({"container_id": container_id, "daemon_id": daemon_id, "replacement": replacement})
+    return recovered
+
+
+def _stale_heartbeats(uow: UnitOfWork, cutoff: datetime) -> list[str]:
+    """Running containers of live daemons that stopped beating: reported, not touched."""
+    return list(
+        uow.session.scalars(
+            select(Container.container_id)
+            .where(Container.status == ContainerStatus.RUNNING.value, Container.heartbeat_at < cutoff)
+            .order_by(Container.container_id)
+        )
+    )
+
+
+def _prune_logs(uow: UnitOfWork, cutoff: datetime, dry_run: bool) -> int:
+    old = select(ContainerLog.log_id).where(ContainerLog.timestamp < cutoff).order_by(ContainerLog.log_id).limit(PRUNE_BATCH)
+    if dry_run:
+        return int(uow.session.scalar(select(func.count()).select_from(old.subquery())) or 0)
+    result = uow.session.execute(
+        delete(ContainerLog).where(ContainerLog.log_id.in_(old.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
