@@ -128,8 +128,8 @@ def test_cli_exit_codes(capsys, db, db_url):
     assert ok.json()["consistent"] is True and len(ok.json()["recovered"]) == 2
     line = cli(capsys, "--db", db_url, "reconcile")
     assert line.code == 0 and len(line.out.strip().splitlines()) == 1
-    with db.transaction() as uow:  # two live containers claim one ship: a person must decide
-        make_container(uow, 1, "COOPER-9")
-        make_container(uow, 1, "COOPER-9")
+    with db.transaction() as uow:  # two queued containers claim one ship: a person must decide
+        make_container(uow, 1, "COOPER-9", status=ContainerStatus.STARTING)
+        make_container(uow, 1, "COOPER-9", status=ContainerStatus.STARTING)
     bad = cli(capsys, "--db", db_url, "reconcile")
     assert bad.code == 1 and "not consistent" in bad.err
