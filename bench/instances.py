@@ -99,9 +99,9 @@ def default_instances(seed: int = 7) -> list[Instance]:
     synthetic = [
         (10, 8, [PROBE, PROBE], False, 1.0),
         (20, 14, [PROBE, FRIGATE, PROBE, PROBE], True, 1.0),
-        (40, 30, [HAULER, PROBE, EXPLORER], True, 0.6),
+        (40, 30, [HAULER, PROBE, EXPLORER], True, 1.0),
         (40, 32, [PROBE] * 6, False, 1.0),
-        (50, 40, [HAULER], False, 0.7),
+        (50, 40, [HAULER], False, 1.0),
         (60, 45, [PROBE] * 5 + [FRIGATE, HAULER, PROBE], True, 1.0),
         (80, 60, [PROBE] * 10, False, 1.0),
         (80, 64, [PROBE, PROBE, FRIGATE, HAULER, EXPLORER, PROBE, PROBE, PROBE, HAULER, PROBE], True, 0.8),

@@ -63,7 +63,9 @@ def plan_tours(
     stops = group_stops(markets)
     costs = [ship_costs(ship, stops) for ship in ships]
     search = TourSearch(costs, len(stops), seed)
-    orders = search.run(iterations=_iterations(len(stops), len(ships)), deadline=deadline)
+    needs_exact = any(s.fuel_capacity > 0 for s in ships) and not all(s.sells_fuel for s in stops)
+    exact = (lambda orders: plan_from_orders(ships, stops, orders).makespan_seconds) if needs_exact else None
+    orders = search.run(iterations=_iterations(len(stops), len(ships)), deadline=deadline, exact=exact)
     return plan_from_orders(ships, stops, orders)
 
 
@@ -77,7 +79,7 @@ def _iterations(n_stops: int, n_ships: int) -> int:
     """Ruin-and-recreate rounds: plenty for small systems, bounded for the largest ones."""
     if n_stops <= 1 or n_ships == 0:
         return 0
-    return max(60, min(600, 12000 // (n_stops + 4 * n_ships)))
+    return max(60, min(500, 9000 // (n_stops + 4 * n_ships)))
 
 
 def _validate(ships: Sequence[ShipSpec], markets: Sequence[MarketSite]) -> None:

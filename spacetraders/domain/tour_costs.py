@@ -51,13 +51,19 @@ def hop_seconds(speed: int, fuel_capacity: int) -> int:
 
 
 @lru_cache(maxsize=64)
-def _leg_matrix(positions: tuple[Point, ...], speed: int, fuel_capacity: int) -> tuple[tuple[int, ...], ...]:
+def _leg_matrix(
+    positions: tuple[Point, ...], refuels: tuple[bool, ...], speed: int, fuel_capacity: int
+) -> tuple[tuple[int, ...], ...]:
     rows = []
-    for a in positions:
+    for a, refuel_a in zip(positions, refuels):
         row = []
-        for b in positions:
+        for b, refuel_b in zip(positions, refuels):
             d = distance(a, b)
-            row.append(0 if a == b else travel_time(d, speed, full_tank_mode(d, fuel_capacity)))
+            # Legs touching a stop without fuel share a tank with their neighbours: price
+            # them on half a tank. Only a guide for the search; `loop_legs` is exact.
+            budget = fuel_capacity if refuel_a and refuel_b else fuel_capacity // 2
+            mode = fastest_mode(d, max(budget, 1), fuel_capacity) if fuel_capacity > 0 else full_tank_mode(d, 0)
+            row.append(0 if a == b else travel_time(d, speed, mode or FlightMode.DRIFT))
         rows.append(tuple(row))
     return tuple(rows)
 
@@ -67,7 +73,7 @@ class ShipCosts:
     """Seconds for one ship on the stops of one system.
 
     leg[i][j]   flight between distinct stops i and j, fastest mode a full tank allows
-                (every stop refuels in real systems; `build_tour` checks fuel exactly);
+                (half a tank next to a stop without fuel; `build_tour` is exact);
     visit[i]    extra hops among stop i's co-located markets: (markets - 1) x hop;
     alone[i]    the loop of a tour holding only stop i: markets x hop, or 0 for one market;
     approach[i] flight from the ship's current position (and current fuel) to stop i.
@@ -123,7 +129,7 @@ def ship_costs(ship: ShipSpec, stops: Sequence[Stop]) -> ShipCosts:
     hop = hop_seconds(ship.speed, ship.fuel_capacity)
     fuel = approach_fuel(ship, stops)
     return ShipCosts(
-        leg=_leg_matrix(positions, ship.speed, ship.fuel_capacity),
+        leg=_leg_matrix(positions, tuple(s.sells_fuel for s in stops), ship.speed, ship.fuel_capacity),
         visit=tuple((len(s.markets) - 1) * hop for s in stops),
         alone=tuple(len(s.markets) * hop if len(s.markets) > 1 else 0 for s in stops),
         approach=tuple(approach_leg(ship, s.markets[0], fuel)[2] for s in stops),

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from spacetraders.domain.tour_costs import ShipCosts
 
 Key = tuple[int, int]
+NEIGHBOURS = 12
+RANDOM_RUIN = 0.3  # share of ruins that remove scattered stops rather than a neighbourhood
+THRESHOLD = 0.02  # initial acceptance slack, as a share of the best makespan
 
 
 def optimise_loop(leg: Sequence[Sequence[int]], order: list[int]) -> list[int]:
@@ -95,6 +98,16 @@ class TourSearch:
         self.tours: list[list[int]] = [[] for _ in costs]
         self.cost: list[int] = [0] * self.n_ships
         self.cycle: list[int] = [0] * self.n_ships  # cached loop time per tour
+        self._insert_row: list[list[int] | None] = [None] * self.n_ships  # cached insertion costs
+        # Swap candidates: each stop's nearest stops (a granular neighbourhood).
+        self.neighbours = [
+            sorted((s for s in range(n_stops) if s != x), key=lambda s: (self.near[x][s], s))[:NEIGHBOURS]
+            for x in range(n_stops)
+        ]
+        # ... and, for the longest tour, the stops its ship reaches soonest.
+        self.reachable = [
+            sorted(range(n_stops), key=lambda s, c=c: (c.approach[s], s))[:NEIGHBOURS] for c in self.costs
+        ]
         self.min_approach: list[int] = [0] * self.n_ships  # cached nearest-stop approach
 
     # --- state -----------------------------------------------------------------------------
@@ -114,6 +127,13 @@ class TourSearch:
         self.cycle[ship] = c.cycle(t)
         self.min_approach[ship] = min((c.approach[s] for s in t), default=0)
         self.cost[ship] = self.cycle[ship] + self.min_approach[ship] if t else 0
+        self._insert_row[ship] = None
+
+    def _insertion_row(self, ship: int) -> list[int]:
+        row = self._insert_row[ship]
+        if row is None:
+            row = self._insert_row[ship] = [self._insertion(ship, x)[0] for x in range(self.n_stops)]
+        return row
 
     def _set(self, ship: int, order: list[int]) -> None:
         self.tours[ship] = optimise_loop(self.costs[ship].leg, order)
@@ -164,7 +184,8 @@ class TourSearch:
         return cycle + approach if rest else 0
 
     def recreate(self, stops: list[int]) -> None:
-        """Insert stops one by one where they raise the makespan least (then the sum)."""
+        """Insert stops one by one where they raise the makespan least (then the sum);
+        ships that must not stay idle take the last stops if nothing else filled them."""
         for idx, stop in enumerate(stops):
             empties = [s for s in range(self.n_ships) if len(self.tours[s]) < self.min_size]
             must_fill = len(empties) >= len(stops) - idx
@@ -183,9 +204,15 @@ class TourSearch:
     def ruin(self) -> list[int]:
         """Remove a random stop and its nearest neighbours; return them in insertion order."""
         assigned = [s for t in self.tours for s in t]
-        centre = self.rng.choice(assigned)
+        longest = max(range(self.n_ships), key=lambda s: (self.cost[s], -s))
+        # Half the time ruin round the longest tour: that is the one to shorten.
         size = self.rng.randint(1, max(1, min(12, self.n_stops // 3)))
-        removed = sorted(assigned, key=lambda s: (self.near[centre][s], s))[:size]
+        kind = self.rng.random()
+        if kind < RANDOM_RUIN:  # scattered stops: moves no neighbourhood of one region reaches
+            removed = self.rng.sample(assigned, size)
+        else:
+            centre = self.rng.choice(self.tours[longest] if kind < 0.6 else assigned)
+            removed = sorted(assigned, key=lambda s: (self.near[centre][s], s))[:size]
         gone = set(removed)
         for ship, t in enumerate(self.tours):
             if gone.intersection(t):
@@ -208,7 +235,7 @@ class TourSearch:
     def _best_relocate(self, key: Key) -> tuple[Key, int, int, int] | None:
         best: tuple[Key, int, int, int] | None = None
         top3 = self._top3()
-        insertion = [[self._insertion(b, x)[0] for x in range(self.n_stops)] for b in range(self.n_ships)]
+        insertion = [self._insertion_row(b) for b in range(self.n_ships)]
         for a, tour_a in enumerate(self.tours):
             if len(tour_a) <= self.min_size:
                 continue
@@ -231,10 +258,17 @@ class TourSearch:
         a = max(range(self.n_ships), key=lambda s: (self.cost[s], -s))
         best: tuple[Key, int, int, int, int] | None = None
         top3 = self._top3()
-        removals = {(b, y): self._removal(b, y) for b in range(self.n_ships) if b != a for y in self.tours[b]}
+        owner = {s: ship for ship, t in enumerate(self.tours) for s in t}
+        removals: dict[int, tuple[list[int], int, int]] = {}
         for x in self.tours[a]:
             rest_a = self._removal(a, x)
-            for (b, y), rest_b in removals.items():
+            for y in dict.fromkeys(self.neighbours[x] + self.reachable[a]):
+                b = owner[y]
+                if b == a:
+                    continue
+                if y not in removals:
+                    removals[y] = self._removal(b, y)
+                rest_b = removals[y]
                 new_a, _ = self._insertion(a, y, rest_a)
                 if new_a >= key[0]:
                     continue
@@ -269,27 +303,39 @@ class TourSearch:
             return
 
     # --- driver -----------------------------------------------------------------------------
-    def run(self, iterations: int, deadline: float) -> list[list[int]]:
-        stops = list(range(self.n_stops))
-        self.recreate(stops)
+    def run(
+        self, iterations: int, deadline: float, exact: Callable[[list[list[int]]], int] | None = None
+    ) -> list[list[int]]:
+        """Search; return the best tours. `exact` re-times a solution as flown: where fuel
+        stretches between fuel markets make the matrices approximate, the iterated search
+        accepts and keeps solutions by it (the descent still uses the matrices)."""
+
+        def score() -> Key:
+            return (exact(self.tours) if exact else max(self.cost)), sum(self.cost)
+
+        self.recreate(list(range(self.n_stops)))
         for ship in range(self.n_ships):
             self._set(ship, self.tours[ship])
         self.descend()
-        best, best_key = self.snapshot(), self.key()
-        current_key = best_key
-        for _ in range(iterations):
+        best, best_score = self.snapshot(), score()
+        current_score = best_score
+        for it in range(iterations):
             if time.monotonic() > deadline:
                 break
+            # Threshold acceptance: early on, accept a makespan slightly worse than the best
+            # one to leave local optima; the threshold shrinks to zero.
+            threshold = best_score[0] * THRESHOLD * (1 - it / iterations)
             before = self.snapshot()
             self.recreate(self.ruin())
             for ship in range(self.n_ships):
-                self._set(ship, self.tours[ship])
+                if self.tours[ship] != before[ship]:
+                    self._set(ship, self.tours[ship])
             self.descend()
-            key = self.key()
-            if key <= current_key:
-                current_key = key
-                if key < best_key:
-                    best, best_key = self.snapshot(), key
+            new_score = score()
+            if new_score <= current_score or new_score[0] < best_score[0] + threshold:
+                current_score = new_score
+                if new_score < best_score:
+                    best, best_score = self.snapshot(), new_score
             else:
                 self.restore(before)
         return best
