@@ -126,11 +126,14 @@ def complete_container(
     if c.status == S.RUNNING:
         decision = _decide(uow, c, S.COMPLETED, now)
         if decision.restart:
-            return _replace(
-                uow, c, ended=S.COMPLETED, owner=daemon_id, reason=reason, exit_code=exit_code,
-                now=now, not_before=now + timedelta(seconds=decision.delay_s),
-                new_detail=f"restarted from {c.container_id} after completion; {decision.reason}",
-            ) is not None
+            try:
+                return _replace(
+                    uow, c, ended=S.COMPLETED, owner=daemon_id, reason=reason, exit_code=exit_code,
+                    now=now, not_before=now + timedelta(seconds=decision.delay_s),
+                    new_detail=f"restarted from {c.container_id} after completion; {decision.reason}",
+                ) is not None
+            except ShipBusyError as busy:
+                reason = f"completed; not restarted: {busy}"
     return _end(uow, c, S.COMPLETED, owner=daemon_id, reason=reason, exit_code=exit_code, now=now)
 
 
@@ -205,7 +208,7 @@ def recover_container(uow: UnitOfWork, container_id: str, *, now: datetime, reas
 
 def restart_container(uow: UnitOfWork, container_id: str, *, now: datetime, reason: str = "user restart") -> Container:
     """User restart. A live container becomes STOPPED and is replaced at once (ship moved);
-    a finished one that was never replaced gets a successor (ship assigned, ShipBusyError if taken)."""
+    a finished one that was never replaced gets a successor. ShipBusyError if another container holds the ship."""
     c = _get(uow, container_id)
     if c.status in LIVE_STATUSES:
         new = _replace(
@@ -248,7 +251,10 @@ def request_stop(uow: UnitOfWork, container_id: str, *, now: datetime) -> Contai
 
 
 def resume_container(uow: UnitOfWork, container_id: str, *, now: datetime) -> Container:
-    """An INTERRUPTED container starts again: old -> STOPPED "resumed", new STARTING, ship moved."""
+    """An INTERRUPTED container starts again: old -> STOPPED "resumed", new STARTING, ship moved.
+
+    ShipBusyError if another container took its ship meanwhile (left for a person to settle).
+    """
     c = _get(uow, container_id)
     if c.status != S.INTERRUPTED:
         raise SpacetradersError(f"container {container_id} is {c.status}, not INTERRUPTED")
@@ -289,11 +295,15 @@ def _fail(
     if not decision.restart:
         _end(uow, c, S.FAILED, owner=owner, reason=f"{reason}; {decision.reason}", exit_code=exit_code, now=now)
         return None
-    return _replace(
-        uow, c, ended=S.FAILED, owner=owner, reason=reason, exit_code=exit_code, now=now,
-        not_before=now + timedelta(seconds=decision.delay_s),
-        new_detail=f"restarted from {c.container_id} after failure; {decision.reason}",
-    )
+    try:
+        return _replace(
+            uow, c, ended=S.FAILED, owner=owner, reason=reason, exit_code=exit_code, now=now,
+            not_before=now + timedelta(seconds=decision.delay_s),
+            new_detail=f"restarted from {c.container_id} after failure; {decision.reason}",
+        )
+    except ShipBusyError as busy:
+        _end(uow, c, S.FAILED, owner=owner, reason=f"{reason}; not restarted: {busy}", exit_code=exit_code, now=now)
+        return None
 
 
 def _replace(
@@ -308,8 +318,16 @@ def _replace(
     not_before: datetime,
     new_detail: str,
 ) -> Container | None:
-    """End `old` and start its successor with the ship, in one savepoint. None if `old` changed."""
+    """End `old` and start its successor with the ship, in one savepoint. None if `old` changed.
+
+    ShipBusyError (nothing written) if another container holds the ship: a broken invariant
+    that `assignments fix` reports for a person to settle; the successor could not run anyway.
+    """
     ship = config_params(old).get("ship_symbol")
+    holder = uow.assignments.get(old.player_id, ship) if ship else None
+    held_by_old = holder is not None and holder.status == ACTIVE and holder.container_id == old.container_id
+    if ship and holder is not None and holder.status == ACTIVE and not held_by_old:
+        raise ShipBusyError(ship, holder.container_id)
     with _atomic(uow):
         if not _cas(
             uow, old.container_id, expected=[old.status], new=ended, owner=owner,
@@ -318,21 +336,12 @@ def _replace(
             return None
         record_event(uow, old.container_id, ended, reason, now)
         new = _add_successor(uow, old, now=now, not_before=not_before, detail=new_detail)
-        if ship:
-            holder = uow.assignments.get(old.player_id, ship)
-            if holder is not None and holder.status == ACTIVE and holder.container_id not in (old.container_id, None):
-                # Someone else holds the ship (a broken invariant): the successor cannot run.
-                why = f"ship {ship} is held by container {holder.container_id}; not restarted"
-                uow.containers.set_status(new.container_id, expected=[S.STARTING], new=S.FAILED,
-                                          stopped_at=now, exit_code=1, exit_reason=why)
-                record_event(uow, new.container_id, S.FAILED, why, now)
-                return None
-            if holder is not None and holder.status == ACTIVE:
-                uow.assignments.move(
-                    old.player_id, ship, from_container=old.container_id, to_container=new.container_id, now=now
-                )
-            else:  # the old container had lost its assignment: the successor takes the ship
-                uow.assignments.assign(old.player_id, ship, new.container_id, now=now)
+        if ship and held_by_old:
+            uow.assignments.move(
+                old.player_id, ship, from_container=old.container_id, to_container=new.container_id, now=now
+            )
+        elif ship:  # the old container had lost its assignment: the successor takes the ship
+            uow.assignments.assign(old.player_id, ship, new.container_id, now=now)
     return new
 
 

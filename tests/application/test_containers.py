@@ -465,3 +465,51 @@ def test_removing_an_ancestor_keeps_the_successor(db: Database, player_id: int) 
         h.remove_container(uow, cid)
     assert row(db, new.container_id).restarted_from is None  # type: ignore[union-attr]
     check_invariants(db)
+
+
+def _steal_ship(db: Database, player_id: int) -> str:
+    """Another container takes the ship behind the handlers' back (what an old version did)."""
+    with db.transaction() as uow:
+        uow.session.execute(text("UPDATE ship_assignments SET status = 'idle'"))
+    return create(db, player_id)
+
+
+def test_user_restart_refuses_when_another_container_holds_the_ship(db: Database, player_id: int) -> None:
+    cid = running(db, player_id)
+    thief = _steal_ship(db, player_id)
+    with db.transaction() as uow:
+        with pytest.raises(ShipBusyError, match=thief):
+            h.restart_container(uow, cid, now=T0)
+        assert h.interrupt_container(uow, cid, daemon_id="d1", now=T0)
+        with pytest.raises(ShipBusyError, match=thief):
+            h.resume_container(uow, cid, now=T0)
+    assert row(db, cid).status == "INTERRUPTED" and count(db, Container) == 2
+    assert holder(db, player_id) == (thief, "active")
+
+
+def test_policy_restart_gives_up_when_another_container_holds_the_ship(db: Database, player_id: int) -> None:
+    cid = running(db, player_id)
+    thief = _steal_ship(db, player_id)
+    with db.transaction() as uow:
+        assert h.fail_container(uow, cid, daemon_id="d1", reason="boom", now=T0) is None
+    c = row(db, cid)
+    assert c.status == "FAILED" and f"not restarted: ship {SHIP} is already assigned to container {thief}" in (c.exit_reason or "")
+    assert count(db, Container) == 2 and holder(db, player_id) == (thief, "active")
+    check_invariants(db)
+
+
+def test_finish_stop_of_a_running_container(db: Database, player_id: int) -> None:
+    """The daemon may stop a run that was never asked through STOPPING (e.g. it saw the stop late)."""
+    cid = running(db, player_id)
+    with db.transaction() as uow:
+        assert h.finish_stop(uow, cid, daemon_id="d1", now=T0)
+    assert row(db, cid).status == "STOPPED" and holder(db, player_id) == (cid, "idle")
+
+
+def test_a_run_that_completes_while_stopping_is_completed_not_restarted(db: Database, player_id: int) -> None:
+    cid = running(db, player_id, restart_policy="always")
+    with db.transaction() as uow:
+        h.request_stop(uow, cid, now=T0)
+        assert h.complete_container(uow, cid, daemon_id="d1", now=T0)
+    assert row(db, cid).status == "COMPLETED" and holder(db, player_id) == (cid, "idle")
+    assert count(db, Container) == 1

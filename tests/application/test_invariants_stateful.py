@@ -20,10 +20,10 @@ from sqlalchemy import select, text
 
 from spacetraders.application import containers as h
 from spacetraders.application.assignments import fix_assignments
-from spacetraders.domain.containers import LIVE_STATUSES
+from spacetraders.domain.containers import LIVE_STATUSES, ContainerStatus, can_transition
 from spacetraders.errors import SpacetradersError
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.models import Container, ShipAssignment
+from spacetraders.persistence.models import Container, ContainerEvent, ShipAssignment
 from tests.factories import make_player
 from tests.invariants import check_invariants
 
@@ -199,6 +199,27 @@ def _machine(db: Database) -> type[RuleBasedStateMachine]:
             roots = [root(c) for c in live]
             assert len(roots) == len(set(roots)), "two live containers in one restart lineage"
             assert len(active) == len(set(active))
+
+        @invariant()
+        def every_recorded_transition_is_allowed(self) -> None:
+            """The status history (container_events) only follows edges of the state machine."""
+            with db.read() as s:
+                rows = s.execute(
+                    select(ContainerEvent.container_id, ContainerEvent.status, Container.status)
+                    .join(Container, Container.container_id == ContainerEvent.container_id)
+                    .where(Container.player_id == self.player_id)
+                    .order_by(ContainerEvent.container_id, ContainerEvent.event_id)
+                ).all()
+            history: dict[str, list[str]] = {}
+            current: dict[str, str] = {}
+            for cid, event_status, status in rows:
+                history.setdefault(cid, []).append(event_status)
+                current[cid] = status
+            for cid, statuses in history.items():
+                assert statuses[0] == "STARTING", (cid, statuses)
+                for old, new in zip(statuses, statuses[1:]):
+                    assert can_transition(ContainerStatus(old), ContainerStatus(new)), (cid, statuses)
+                assert statuses[-1] == current[cid], (cid, statuses, current[cid])
 
     return Lifecycle
 
