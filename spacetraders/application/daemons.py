@@ -102,17 +102,18 @@ def heartbeat(uow: UnitOfWork, *, daemon_id: str, now: datetime, lease_s: float)
     ).scalar_one_or_none()
     if status is None:
         return None
+    # Lock order everywhere: daemons, player_leases, containers (no deadlock with our own claims).
+    uow.session.execute(
+        update(PlayerLease)
+        .where(PlayerLease.daemon_id == daemon_id)
+        .values(expires_at=expires)
+        .execution_options(synchronize_session=False)
+    )
     # One set-based statement for all our containers, fenced by owner.
     uow.session.execute(
         update(Container)
         .where(Container.daemon_id == daemon_id, Container.status.in_(_OWNED))
         .values(heartbeat_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    uow.session.execute(
-        update(PlayerLease)
-        .where(PlayerLease.daemon_id == daemon_id)
-        .values(expires_at=expires)
         .execution_options(synchronize_session=False)
     )
     return Beat(stop_requested=status == STOPPING)

@@ -42,6 +42,10 @@ T = TypeVar("T")
 CHUNK = 200
 
 
+class _LoopExit(Exception):
+    """The poll loop ends: stop requested or the row is no longer ours."""
+
+
 class Outcome(Enum):
     STOPPED = "stopped"  # graceful stop: signal or `daemon stop`
     LOST = "lost"  # lease lost: containers abandoned to their new owner; may re-register
@@ -147,20 +151,25 @@ class Supervisor:
         while True:
             await self.clock.sleep(self.config.heartbeat_s)
             sent = self.clock.monotonic()
-            beat = await self._control_tx(
-                lambda uow: daemons.heartbeat(uow, daemon_id=self.daemon_id, now=self.clock.now(),
-                                              lease_s=self.config.lease_s)
-            )
+            try:
+                beat = await self._control_tx(
+                    lambda uow: daemons.heartbeat(uow, daemon_id=self.daemon_id, now=self.clock.now(),
+                                                  lease_s=self.config.lease_s)
+                )
+            except Exception:  # a lost connection or a deadlock victim: retry; the lease fence covers us
+                logger.exception("heartbeat failed; retrying")
+                continue
             if beat is None:
-                logger.error("daemon %s lost its lease (declared dead by another daemon): standing down",
-                             self.daemon_id)
-                self._lost.set()
+                self._lose_lease("its heartbeat matched no live row")
                 return
             self._lease_deadline = sent + self.config.lease_s
             if beat.stop_requested:
                 logger.info("stop requested through the database")
                 self.request_stop()
-            await self._recover()
+            try:
+                await self._recover()
+            except Exception:
+                logger.exception("recovery of orphaned containers failed; retrying on the next beat")
 
     async def _recover(self) -> None:
         while True:
@@ -175,6 +184,12 @@ class Supervisor:
             if len(recovered) < CHUNK:
                 return
 
+    def _lose_lease(self, why: str) -> None:
+        if not self._lost.is_set():
+            logger.error("daemon %s lost its lease (%s: another daemon declared it dead): standing down",
+                         self.daemon_id, why)
+        self._lost.set()
+
     def _lease_valid(self) -> bool:
         return self.clock.monotonic() < self._lease_deadline
 
@@ -184,29 +199,38 @@ class Supervisor:
         types = registry.known()
         while not self._stop.is_set():
             self._wake.clear()
-            status, owned = await self._tx(
-                lambda uow: (daemons.daemon_row_status(uow, self.daemon_id),
-                             daemons.owned_containers(uow, daemon_id=self.daemon_id))
-            )
-            if status == daemons.STOPPING:
-                self.request_stop()
+            try:
+                await self._poll_once(types)
+            except _LoopExit:
                 return
-            if status != daemons.RUNNING:
-                self._lost.set()
-                return
-            self._apply_owned(owned)
-            if not self._lease_valid():  # never claim on a lease we cannot vouch for
+            except Exception:  # transient database trouble: log, back off one poll, carry on
+                logger.exception("poll failed; retrying")
                 await self._sleep_or_wake(self.config.poll_s)
-                continue
-            claimed, due = await self._tx(lambda uow: self._claim(uow, types))
-            for item in claimed:
-                self._start_worker(item)
-            if len(claimed) >= self.config.claim_batch:
-                continue  # more are waiting: claim the next batch at once
-            delay = self.config.poll_s
-            if due is not None:
-                delay = min(delay, max(0.0, (due - self.clock.now()).total_seconds()))
-            await self._sleep_or_wake(delay)
+
+    async def _poll_once(self, types: list[str]) -> None:
+        status, owned = await self._tx(
+            lambda uow: (daemons.daemon_row_status(uow, self.daemon_id),
+                         daemons.owned_containers(uow, daemon_id=self.daemon_id))
+        )
+        if status == daemons.STOPPING:
+            self.request_stop()
+            raise _LoopExit
+        if status != daemons.RUNNING:
+            self._lose_lease(f"its row is {status or 'gone'}")
+            raise _LoopExit
+        self._apply_owned(owned)
+        if not self._lease_valid():  # never claim on a lease we cannot vouch for
+            await self._sleep_or_wake(self.config.poll_s)
+            return
+        claimed, due = await self._tx(lambda uow: self._claim(uow, types))
+        for item in claimed:
+            self._start_worker(item)
+        if len(claimed) >= self.config.claim_batch:
+            return  # more are waiting: claim the next batch at once
+        delay = self.config.poll_s
+        if due is not None:
+            delay = min(delay, max(0.0, (due - self.clock.now()).total_seconds()))
+        await self._sleep_or_wake(delay)
 
     def _apply_owned(self, owned: dict[str, str]) -> None:
         for cid, worker in list(self._workers.items()):
