@@ -90,7 +90,7 @@ class ScoutRequest:
 class TourOutcome:
     ship_symbol: str
     markets: tuple[str, ...]
-    action: str  # planned (dry run) | created | replaced | unchanged
+    action: str  # planned (dry run) | created | replaced | unchanged | idle (no market left for it)
     cycle_seconds: int | None = None
     approach_seconds: int | None = None
     start_delay: float = 0.0
@@ -261,6 +261,9 @@ def _outcomes(plan: Plan, holders: dict[str, _Holder], system: str, replace: boo
     stagger = min(STAGGER_STEP_S, STAGGER_SPAN_S / max(1, len(plan.tours)))
     for i, tour in enumerate(plan.tours):
         holder = holders.get(tour.ship_symbol)
+        if not tour.markets:  # more ships than stops: this one has nothing to do
+            outcomes.append(TourOutcome(tour.ship_symbol, (), "idle"))
+            continue
         legs = tuple(
             {"origin": leg.origin, "destination": leg.destination, "mode": str(leg.mode),
              "seconds": leg.seconds, "fuel": leg.fuel}
@@ -285,7 +288,7 @@ def _outcomes(plan: Plan, holders: dict[str, _Holder], system: str, replace: boo
 def _start(
     uow: UnitOfWork, outcome: TourOutcome, request: ScoutRequest, player_id: int, holder: _Holder | None, now: datetime
 ) -> TourOutcome:
-    if outcome.action == "unchanged":
+    if outcome.action in ("unchanged", "idle"):
         return outcome
     replaced = None
     if holder is not None:

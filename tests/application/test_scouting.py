@@ -205,3 +205,13 @@ def test_a_waypoint_without_marketplace_is_refused(game: Game):
     with pytest.raises(ConfigError, match="has no marketplace"):
         game.scout(markets=plain)
     assert game.counts()[:2] == (0, 0)
+
+
+def test_more_ships_than_stops_leaves_the_extra_ships_idle(game: Game):
+    one_stop = game.marketplaces()[:1]
+    result = game.scout(markets=one_stop[0])
+
+    actions = sorted(t.action for t in result.tours)
+    assert actions == ["created", "idle", "idle"]
+    assert game.counts()[:2] == (1, 1)
+    assert game.scout(markets=one_stop[0]).tours and game.counts()[:2] == (1, 1)  # rerun: still one tour
