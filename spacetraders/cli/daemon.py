@@ -119,7 +119,8 @@ def _render_status(console: Console, report: dict[str, Any]) -> None:
         console.print("no daemon is running ([bold]spacetraders daemon start[/] starts one)")
     else:
         table = Table(title="daemons")
-        for column in ("daemon", "host", "pid", "status", "uptime", "heartbeat age", "containers"):
+        table.add_column("daemon", no_wrap=True)
+        for column in ("host", "pid", "status", "uptime", "heartbeat age", "containers"):
             table.add_column(column)
         for d in report["daemons"]:
             table.add_row(d["daemon_id"], d["hostname"], str(d["pid"]), d["status"], _duration(d["uptime_s"]),
