@@ -304,19 +304,40 @@ class TourSearch:
 
     # --- driver -----------------------------------------------------------------------------
     def run(
-        self, iterations: int, deadline: float, exact: Callable[[list[list[int]]], int] | None = None
+        self,
+        iterations: int,
+        deadline: float,
+        exact: Callable[[list[list[int]]], int] | None = None,
+        restarts: int = 1,
     ) -> list[list[int]]:
-        """Search; return the best tours. `exact` re-times a solution as flown: where fuel
-        stretches between fuel markets make the matrices approximate, the iterated search
-        accepts and keeps solutions by it (the descent still uses the matrices)."""
+        """Search; return the best tours. The iterations are shared among `restarts`
+        independent searches from different constructions (different first stop orders).
+        `exact` re-times a solution as flown: where fuel stretches between fuel markets
+        make the matrices approximate, the searches accept and keep solutions by it (the
+        descent still uses the matrices)."""
 
         def score() -> Key:
             return (exact(self.tours) if exact else max(self.cost)), sum(self.cost)
 
-        self.recreate(list(range(self.n_stops)))
-        for ship in range(self.n_ships):
-            self._set(ship, self.tours[ship])
-        self.descend()
+        best: list[list[int]] | None = None
+        best_score: Key | None = None
+        for restart in range(max(1, restarts)):
+            order = list(range(self.n_stops))
+            if restart:
+                self.rng.shuffle(order)
+            self.tours = [[] for _ in self.costs]
+            self.restore(self.tours)
+            self.recreate(order)
+            for ship in range(self.n_ships):
+                self._set(ship, self.tours[ship])
+            self.descend()
+            tours, tours_score = self._iterate(iterations // max(1, restarts), deadline, score)
+            if best_score is None or tours_score < best_score:
+                best, best_score = tours, tours_score
+        assert best is not None
+        return best
+
+    def _iterate(self, iterations: int, deadline: float, score: Callable[[], Key]) -> tuple[list[list[int]], Key]:
         best, best_score = self.snapshot(), score()
         current_score = best_score
         for it in range(iterations):
@@ -338,4 +359,4 @@ class TourSearch:
                     best, best_score = self.snapshot(), new_score
             else:
                 self.restore(before)
-        return best
+        return best, best_score
