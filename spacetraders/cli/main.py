@@ -17,6 +17,7 @@ from spacetraders.cli import container
 from spacetraders.web.command import serve
 from spacetraders.api.errors import ApiError
 from spacetraders.cli.context import AppContext
+from spacetraders.cli.demo import demo
 from spacetraders.cli.reconcile import reconcile
 from spacetraders.errors import SpacetradersError
 from spacetraders.settings import Settings
@@ -36,6 +37,7 @@ app.add_typer(player.app, name="player")
 app.add_typer(ship.app, name="ship")
 app.add_typer(sim.app, name="sim")
 app.command()(reconcile)
+app.command()(demo)
 app.add_typer(waypoint.app, name="waypoint")
 app.add_typer(market.app, name="market")
 app.add_typer(scout.app, name="scout")
