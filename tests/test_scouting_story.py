@@ -12,7 +12,6 @@ ship at every single poll.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path

@@ -36,7 +36,6 @@ from spacetraders.persistence.assignments import ACTIVE
 from spacetraders.persistence.containers import config_params
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.markets import known_fuel_sellers
-from spacetraders.persistence.models import Container
 from spacetraders.persistence.unit_of_work import UnitOfWork
 from spacetraders.persistence.universe import store_ships
 

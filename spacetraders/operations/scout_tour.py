@@ -28,7 +28,7 @@ from spacetraders.api.errors import (
     InTransitError,
     NotFoundError,
 )
-from spacetraders.api.models import Fuel, Market, Ship, ShipNav
+from spacetraders.api.models import Fuel, Market, NavigateResult, Ship, ShipNav
 from spacetraders.domain.navigation import FlightMode, Point, distance, fastest_mode, fuel_cost
 from spacetraders.operations.base import ContainerContext
 from spacetraders.operations.registry import register
@@ -182,7 +182,7 @@ class ScoutTour:
         await self._save_ship_nav(result.nav, result.fuel)
         return await self._wait_for_arrival()
 
-    async def _navigate(self, market: str, mode: FlightMode):  # type: ignore[no-untyped-def]
+    async def _navigate(self, market: str, mode: FlightMode) -> NavigateResult:
         ship = self._current()
         if ship.nav.flight_mode != mode:
             self._set_nav(await self.ctx.api.set_flight_mode(ship.symbol, mode))

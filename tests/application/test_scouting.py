@@ -215,3 +215,12 @@ def test_more_ships_than_stops_leaves_the_extra_ships_idle(game: Game):
     assert actions == ["created", "idle", "idle"]
     assert game.counts()[:2] == (1, 1)
     assert game.scout(markets=one_stop[0]).tours and game.counts()[:2] == (1, 1)  # rerun: still one tour
+
+
+def test_a_ship_in_another_system_is_refused(game: Game):
+    elsewhere = next(w for w in game.sim.universe.waypoints.values() if w.system_symbol != game.system)
+    ship = game.sim._ships[game.probes[0]]
+    ship.location = ship.origin = elsewhere
+    with pytest.raises(ConfigError, match=rf"{game.probes[0]} is in system {elsewhere.system_symbol}"):
+        game.scout()
+    assert game.counts() == (0, 0, 0)

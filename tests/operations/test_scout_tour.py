@@ -212,3 +212,18 @@ def _priced_market(world: World, symbol: str):  # type: ignore[no-untyped-def]
         world.sim._present[("SCOUTER", symbol)].discard(ship)
         ship.location, ship.status = origin, status
     return Market.from_json(data)
+
+
+def test_when_every_market_is_fresh_it_rests_until_one_is_due(world: World):
+    market = far_markets(world, 1)[0]
+    with world.db.transaction() as uow:
+        store_market_snapshot(uow.session, _priced_market(world, market), player_id=world.player_id,
+                              now=world.clock.now())
+    started = world.clock.now()
+
+    world.run(run_scout_tour, tour_params(world, world.probe, [market], iterations=2, min_interval=600))
+
+    assert world.logs.matching("All 1 market(s) are fresh")
+    assert visited(world) == [market]  # skipped on the first pass, visited on the second
+    assert (world.clock.now() - started).total_seconds() >= 600
+    assert stored_markets(world)[market] == 2 * len(_priced_market(world, market).trade_goods)
