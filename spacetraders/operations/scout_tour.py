@@ -40,6 +40,9 @@ MAX_CONSECUTIVE_FAILURES = 3
 # The server's arrival time and ours can differ by about a second (NOTES.md §4).
 ARRIVAL_SLOP_S = 1.0
 MARKET_READ_ATTEMPTS = 3
+# A tour whose ship never has to move (one market) would otherwise re-read it as fast as the
+# rate limit allows; between such passes it rests at least this long.
+STATIONARY_REST_S = 60.0
 FUEL = "FUEL"
 IN_TRANSIT, IN_ORBIT, DOCKED = "IN_TRANSIT", "IN_ORBIT", "DOCKED"
 
@@ -98,6 +101,7 @@ class ScoutTour:
         self.ship: Ship | None = None  # None: unknown, read it before acting
         self.coords: dict[str, Point] = {}
         self.sells_fuel: dict[str, bool] = {}  # per waypoint, from stored data and the markets we read
+        self.flights = 0
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -120,7 +124,7 @@ class ScoutTour:
         iteration, failures = 0, 0
         while p.iterations == -1 or iteration < p.iterations:
             iteration += 1
-            worked = False
+            worked, flights_before = False, self.flights
             for i, market in enumerate(order, start=1):
                 if ctx.stopping:
                     return
@@ -144,6 +148,9 @@ class ScoutTour:
                     if failures >= MAX_CONSECUTIVE_FAILURES:
                         raise TourFailed(f"{failures} markets failed in a row; last: {market}: {exc}") from exc
             if not worked and not await self._rest_until_next_due(order):
+                return
+            last = p.iterations != -1 and iteration >= p.iterations
+            if worked and self.flights == flights_before and not last and not await ctx.sleep(STATIONARY_REST_S):
                 return
         ctx.log.info("Scout tour finished %d iteration(s)", iteration)
 
@@ -179,6 +186,7 @@ class ScoutTour:
                 return False
             await self._refresh_ship()
             return await self._travel_to(market)
+        self.flights += 1
         await self._save_ship_nav(result.nav, result.fuel)
         return await self._wait_for_arrival()
 

@@ -9,7 +9,13 @@ from sqlalchemy import func, select
 
 from spacetraders.domain.navigation import FlightMode, distance, fastest_mode
 from spacetraders.operations import registry
-from spacetraders.operations.scout_tour import COMMAND_TYPE, TourFailed, TourParams, run_scout_tour
+from spacetraders.operations.scout_tour import (
+    COMMAND_TYPE,
+    STATIONARY_REST_S,
+    TourFailed,
+    TourParams,
+    run_scout_tour,
+)
 from spacetraders.persistence.markets import store_market_snapshot
 from spacetraders.persistence.models import MarketPriceHistory, MarketRow, ShipRow
 from tests.operations.conftest import World
@@ -227,3 +233,14 @@ def test_when_every_market_is_fresh_it_rests_until_one_is_due(world: World):
     assert visited(world) == [market]  # skipped on the first pass, visited on the second
     assert (world.clock.now() - started).total_seconds() >= 600
     assert stored_markets(world)[market] == 2 * len(_priced_market(world, market).trade_goods)
+
+
+def test_a_one_market_tour_rests_between_reads_instead_of_hammering_the_api(world: World):
+    market = far_markets(world, 1)[0]
+    started = world.clock.now()
+
+    world.run(run_scout_tour, tour_params(world, world.probe, [market], iterations=4, min_interval=0))
+
+    assert visited(world) == [market] * 4  # pass 1 flies there; passes 2 and 3 rest after reading
+    flight = (world.sim_ship(world.probe).arrival - started).total_seconds()
+    assert (world.clock.now() - started).total_seconds() >= flight + 2 * STATIONARY_REST_S
