@@ -210,7 +210,7 @@ def acquire_player_leases(uow: UnitOfWork, *, daemon_id: str, now: datetime, lea
 
 
 def resume_interrupted(uow: UnitOfWork, *, player_ids: Iterable[int], now: datetime, limit: int) -> list[str]:
-    """INTERRUPTED containers of leased players go back through the restart path (new STARTING rows)."""
+    """INTERRUPTED containers of leased players go back through the restart path; returns the new STARTING ids."""
     players = list(player_ids)
     if not players:
         return []

@@ -316,7 +316,7 @@ class Supervisor:
             worker.ctx.log.info("completed")
             await self._tx(lambda uow: lifecycle.complete_container(uow, cid, daemon_id=me, now=self.clock.now()))
             return
-        message = f"{type(error).__name__}: {error}".splitlines()[0][:500]
+        message = self._sink.redact(f"{type(error).__name__}: {error}".splitlines()[0][:500])
         worker.ctx.log.error("failed: %s", message)
         replacement = await self._tx(
             lambda uow: lifecycle.fail_container(uow, cid, daemon_id=me, reason=message, now=self.clock.now())

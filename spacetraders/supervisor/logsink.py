@@ -53,6 +53,9 @@ class ContainerLogSink(logging.Handler):
     def add_secrets(self, *secrets: str) -> None:
         self._secrets = tuple({*self._secrets, *secrets})
 
+    def redact(self, text: str) -> str:
+        return redact(text, self._secrets)
+
     def start(self) -> None:
         self._thread.start()
 
