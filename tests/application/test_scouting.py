@@ -135,12 +135,14 @@ def test_running_the_same_command_twice_creates_nothing(game: Game):
     assert game.counts()[:2] == (3, 3)
 
 
-def test_all_or_nothing_when_one_ship_is_busy_and_replace_moves_it(game: Game):
+@pytest.mark.parametrize("holder_status", ["STARTING", "RUNNING"])
+def test_all_or_nothing_when_one_ship_is_busy_and_replace_moves_it(game: Game, holder_status: str):
     busy = game.probes[1]
     with game.db.transaction() as uow:
         other = create_container(uow, player_id=game.player_id, command_type="SleepCommand",
                                  params={"ship_symbol": busy, "seconds": 60}, id_prefix="sleep", now=utcnow())
-        claim_start(uow, other.container_id, daemon_id="daemon-a", now=utcnow())
+        if holder_status == "RUNNING":
+            claim_start(uow, other.container_id, daemon_id="daemon-a", now=utcnow())
 
     with pytest.raises(SpacetradersError, match=rf"{busy}.*--replace"):
         game.scout()
