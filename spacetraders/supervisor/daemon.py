@@ -30,7 +30,7 @@ from spacetraders.operations import registry
 from spacetraders.operations.base import ContainerContext
 from spacetraders.persistence.containers import config_params
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.models import Container, Player
+from spacetraders.persistence.models import Player
 from spacetraders.persistence.unit_of_work import UnitOfWork
 from spacetraders.supervisor.config import DaemonConfig, new_daemon_id
 from spacetraders.supervisor.pidfile import pid_alive
@@ -222,7 +222,10 @@ class Supervisor:
         if not self._lease_valid():  # never claim on a lease we cannot vouch for
             await self._sleep_or_wake(self.config.poll_s)
             return
-        claimed, due = await self._tx(lambda uow: self._claim(uow, types))
+        claimed, due, tokens = await self._tx(lambda uow: self._claim(uow, types, set(self._clients)))
+        for player_id, token in tokens.items():  # clients are made on the loop, one per player
+            self._clients[player_id] = self._client_factory(self.api_url, token)
+            self._sink.add_secrets(token)
         for item in claimed:
             self._start_worker(item)
         if len(claimed) >= self.config.claim_batch:
@@ -243,26 +246,22 @@ class Supervisor:
             elif status == "STOPPING":
                 worker.stop(StopReason.USER, cancel=True)
 
-    def _claim(self, uow: UnitOfWork, types: list[str]) -> tuple[list[_Claimed], datetime | None]:
+    def _claim(
+        self, uow: UnitOfWork, types: list[str], have_clients: set[int]
+    ) -> tuple[list[_Claimed], datetime | None, dict[int, str]]:
         now = self.clock.now()
         players = daemons.acquire_player_leases(uow, daemon_id=self.daemon_id, now=now, lease_s=self.config.lease_s)
         daemons.resume_interrupted(uow, player_ids=players, now=now, limit=self.config.claim_batch)
         rows = daemons.claim_ready(uow, daemon_id=self.daemon_id, player_ids=players, command_types=types,
                                    now=now, limit=self.config.claim_batch)
-        self._load_clients(uow, {c.player_id for c in rows})
         claimed = [_Claimed(c.container_id, c.player_id, c.command_type, config_params(c), c.restart_count)
                    for c in rows]
-        return claimed, daemons.next_due(uow, player_ids=players, now=now)
-
-    def _load_clients(self, uow: UnitOfWork, player_ids: set[int]) -> None:
-        missing = player_ids - set(self._clients)
-        if not missing:
-            return
-        for player_id, token in uow.session.execute(
-            select(Player.player_id, Player.token).where(Player.player_id.in_(missing))
-        ):
-            self._clients[player_id] = self._client_factory(self.api_url, token)
-            self._sink.add_secrets(token)
+        missing = {c.player_id for c in rows} - have_clients
+        tokens: dict[int, str] = (
+            dict(uow.session.execute(select(Player.player_id, Player.token).where(Player.player_id.in_(missing))).all())
+            if missing else {}
+        )
+        return claimed, daemons.next_due(uow, player_ids=players, now=now), tokens
 
     def _start_worker(self, item: _Claimed) -> None:
         ctx = ContainerContext(
