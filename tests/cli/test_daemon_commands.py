@@ -114,3 +114,22 @@ def test_start_reports_a_daemon_that_dies_at_once(capsys, db, db_url, env, monke
     result = cli(capsys, "--db", db_url, "daemon", "start", *FAST, "--timeout", "10")
     assert result.code != 0 and "exited" in result.err and "already running" in result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_run_in_the_foreground_stops_on_sigint(db, db_url, env, tmp_path):
+    """`daemon run` (systemd, terminals): Ctrl-C is a graceful stop with exit code 0."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spacetraders.cli.main", "--db", db_url, "daemon", "run", *FAST],
+        env={**os.environ, "SPACETRADERS_DATA_DIR": str(tmp_path / "fg")},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        wait_until(lambda: sql(db, "SELECT status FROM daemons WHERE pid = :p", p=proc.pid), what="registered")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+        assert proc.returncode == 0, err.decode()
+        assert sql(db, "SELECT status FROM daemons WHERE pid = :p", p=proc.pid)[0][0] == "stopped"
+        assert b"stopped" in err  # the daemon's own log lines go to stderr
+    finally:
+        if proc.poll() is None:
+            proc.kill()
