@@ -17,7 +17,9 @@ vehicle as k, and goes straight to the end; stops never go straight to an end. S
 non-empty route costs exactly approach + loop. A "time" dimension over those transits
 with a large global span cost makes OR-Tools minimise the makespan, arc costs break ties
 on the sum. Like our planner, ships may stay idle only if there are more ships than stops.
-First solution: PATH_CHEAPEST_ARC (independent of our plan); GUIDED_LOCAL_SEARCH after.
+First solution: PATH_CHEAPEST_ARC (independent of our plan), or our plan with
+--seed-from-ours (then OR-Tools can only match or improve it: a test of local optimality);
+GUIDED_LOCAL_SEARCH after.
 """
 
 from __future__ import annotations
@@ -32,41 +34,49 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from instances import Instance, default_instances  # noqa: E402
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # noqa: E402
-from spacetraders.domain.planning import plan_from_orders, plan_tours  # noqa: E402
+from spacetraders.domain.planning import Plan, plan_from_orders, plan_tours  # noqa: E402
 from spacetraders.domain.tour_costs import ShipCosts, Stop, group_stops, ship_costs  # noqa: E402
 
 SPAN_COEFFICIENT = 1000  # makespan dominates, the sum of tours only breaks ties
 
 
 def lower_bound(costs: list[ShipCosts], stops: list[Stop]) -> int:
-    """max(per-stop bound, fleet work bound); both ignore nothing a tour can avoid.
+    """max(per-stop bound, fleet work bound), both valid for any plan.
 
     Per stop j: the ship that holds j spends at least either its loop alone at j plus the
     approach to j, or j's two cheapest legs plus j's co-located hops plus its cheapest
-    approach to any stop. Fleet work: every stop costs, on whichever ship holds it, at
-    least its co-located hops plus half its two cheapest legs (a lone stop: its own loop),
-    so the longest tour is at least the sum over stops of the cheapest such share / ships.
+    approach to any stop. Fleet work: in a loop of two or more stops each stop costs at
+    least its co-located hops plus half its two cheapest legs; a stop alone in its loop
+    costs its own loop; at most one stop per ship is alone. The longest tour is at least
+    the total of the cheapest shares (over ships) divided by the number of ships.
     """
     n = len(stops)
     per_stop = 0
-    work = 0.0
+    shared: list[float] = []
+    alone: list[float] = []
     for j in range(n):
         stop_bound = None
-        share = None
+        share = lone = None
         for c in costs:
             legs = sorted(c.leg[j][i] for i in range(n) if i != j)
             two = sum(legs[:2]) if len(legs) >= 2 else 2 * legs[0] if legs else 0
             bound = min(c.alone[j] + c.approach[j], c.visit[j] + two + min(c.approach))
             stop_bound = bound if stop_bound is None else min(stop_bound, bound)
-            s = min(c.alone[j], c.visit[j] + two / 2)
-            share = s if share is None else min(share, s)
+            share = min(share, c.visit[j] + two / 2) if share is not None else c.visit[j] + two / 2
+            lone = min(lone, c.alone[j]) if lone is not None else c.alone[j]
         per_stop = max(per_stop, stop_bound or 0)
-        work += share or 0
+        shared.append(share or 0)
+        alone.append(lone or 0)
+    savings = sorted((max(0.0, s - a) for s, a in zip(shared, alone)), reverse=True)
+    work = sum(shared) - sum(savings[: len(costs)])
     return max(per_stop, int(work / len(costs)))
 
 
-def solve_ortools(costs: list[ShipCosts], n_stops: int, seconds: float) -> tuple[list[list[int]], int]:
-    """Stop orders per ship and OR-Tools' own makespan for them."""
+def solve_ortools(
+    costs: list[ShipCosts], n_stops: int, seconds: float, initial: list[list[int]] | None = None
+) -> tuple[list[list[int]], int]:
+    """Stop orders per ship and OR-Tools' own makespan for them. `initial` (stop orders,
+    each starting at its first stop) replaces PATH_CHEAPEST_ARC as the first solution."""
     n_ships = len(costs)
     copy = lambda k: n_stops + k  # noqa: E731
     starts = [2 * n_stops + v for v in range(n_ships)]
@@ -121,7 +131,15 @@ def solve_ortools(costs: list[ShipCosts], n_stops: int, seconds: float) -> tuple
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(int(seconds * 1000))
-    solution = routing.SolveWithParameters(params)
+    if initial is None:
+        solution = routing.SolveWithParameters(params)
+    else:
+        routing.CloseModelWithParameters(params)
+        routes = [order + [copy(order[0])] if order else [] for order in initial]
+        start = routing.ReadAssignmentFromRoutes(routes, True)
+        if start is None:
+            raise RuntimeError("OR-Tools rejected our plan as a first solution")
+        solution = routing.SolveFromAssignmentWithParameters(start, params)
     if solution is None:
         raise RuntimeError("OR-Tools found no solution")
     time_dim = routing.GetDimensionOrDie("time")
@@ -139,13 +157,20 @@ def solve_ortools(costs: list[ShipCosts], n_stops: int, seconds: float) -> tuple
     return orders, makespan
 
 
-def run(instance: Instance, ortools_seconds: float, time_limit: float) -> dict:
+def stop_orders(plan: Plan, stops: list[Stop]) -> list[list[int]]:
+    """Each tour as the cyclic order of its stops, from its first stop."""
+    index = {m.symbol: k for k, stop in enumerate(stops) for m in stop.markets}
+    return [list(dict.fromkeys(index[m] for m in tour.markets)) for tour in plan.tours]
+
+
+def run(instance: Instance, ortools_seconds: float, time_limit: float, seed_from_ours: bool) -> dict:
     stops = group_stops(instance.markets)
     costs = [ship_costs(ship, stops) for ship in instance.ships]
     started = time.perf_counter()
     ours = plan_tours(instance.ships, instance.markets, time_limit_s=time_limit)
     ours_seconds = time.perf_counter() - started
-    orders, ortools_model_makespan = solve_ortools(costs, len(stops), ortools_seconds)
+    initial = stop_orders(ours, stops) if seed_from_ours else None
+    orders, ortools_model_makespan = solve_ortools(costs, len(stops), ortools_seconds, initial)
     theirs = plan_from_orders(instance.ships, stops, orders)
     # The OR-Tools model must price its own routes exactly as our matrices do.
     model_makespan = max(c.tour(o) for c, o in zip(costs, orders))
@@ -168,14 +193,18 @@ def main() -> None:
     parser.add_argument("--ortools-seconds", type=float, default=30.0)
     parser.add_argument("--quick", action="store_true", help="2 s OR-Tools budget")
     parser.add_argument("--time-limit", type=float, default=1.0, help="our planner's time_limit_s")
+    parser.add_argument(
+        "--seed-from-ours", action="store_true", help="start OR-Tools from our plan: can it still improve it?"
+    )
     args = parser.parse_args()
     budget = 2.0 if args.quick else args.ortools_seconds
     header = f"{'instance':<22}{'mkts':>5}{'stops':>6}{'ships':>6}{'ours s':>9}{'OR-Tools s':>11}{'ratio':>7}{'plan s':>8}{'bound s':>9}"
-    print(f"OR-Tools budget {budget:g} s per instance, our time limit {args.time_limit:g} s")
+    first = "our plan" if args.seed_from_ours else "PATH_CHEAPEST_ARC"
+    print(f"OR-Tools budget {budget:g} s per instance (first solution: {first}), our time limit {args.time_limit:g} s")
     print(header)
     rows = []
     for instance in default_instances():
-        r = run(instance, budget, args.time_limit)
+        r = run(instance, budget, args.time_limit, args.seed_from_ours)
         rows.append(r)
         print(
             f"{r['name']:<22}{r['markets']:>5}{r['stops']:>6}{r['ships']:>6}{r['ours']:>9}{r['ortools']:>11}"

@@ -80,7 +80,7 @@ def plan_from_orders(ships: Sequence[ShipSpec], stops: Sequence[Stop], orders: S
 
 
 def _iterations(n_stops: int, n_ships: int, time_limit_s: float) -> int:
-    """Ruin-and-recreate rounds that fit about half the time limit on a 2020s core.
+    """Ruin-and-recreate rounds that fit about a third of the time limit on a 2020s core.
 
     A fixed count (not a clock) keeps the plan deterministic for a seed and time limit.
     Measured cost per round: re-optimising loops (~0.3 ms x (stops per ship / 16)^2.5 per
@@ -90,7 +90,7 @@ def _iterations(n_stops: int, n_ships: int, time_limit_s: float) -> int:
         return 0
     per_ship = n_stops / n_ships
     estimate_ms = 0.3 * (per_ship / 16) ** 2.5 * min(n_ships, 3) + 0.006 * n_stops * n_ships
-    return int(max(RESTARTS * 20, min(600, 500 * time_limit_s / estimate_ms)))
+    return int(max(RESTARTS * 20, min(600, 350 * time_limit_s / estimate_ms)))
 
 
 def _validate(ships: Sequence[ShipSpec], markets: Sequence[MarketSite]) -> None:

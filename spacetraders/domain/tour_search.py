@@ -3,11 +3,14 @@
 Objective, compared lexicographically: (longest tour, sum of tours). Tour = one closed
 loop plus the approach to its nearest stop (see `ShipCosts.tour`).
 
-Method: ruin-and-recreate iterated local search. Recreate inserts stops greedily where
-they raise the makespan least; the descent applies the best relocate (any tour to any
-other) or swap (with the longest tour) until none improves, re-optimising each changed
-loop with 2-opt and or-opt. The search is deterministic for a seed: it runs a fixed
-number of iterations, `deadline` only cuts it short on a slow machine.
+Method: ruin-and-recreate iterated local search, restarted from a few constructions.
+Ruin removes a neighbourhood of stops (often round the longest tour) or scattered stops;
+recreate inserts them greedily where they raise the makespan least; the descent applies
+the best relocate (any tour to any other) or swap (longest tour against nearby stops)
+until none improves, re-optimising each changed loop with 2-opt and or-opt. A solution
+slightly worse than the best is accepted early on (threshold shrinking to zero). The
+search is deterministic for a seed: it runs a fixed number of iterations; `deadline`
+only cuts it short on a machine far slower than expected.
 """
 
 from __future__ import annotations
@@ -93,11 +96,12 @@ class TourSearch:
         self.rng = random.Random(seed)
         # A ship may stay idle only when there are more ships than stops.
         self.min_size = 1 if self.n_ships <= n_stops else 0
-        # Nearness of stops for the ruin step: the fastest ship's leg times.
+        # Nearness of stops for ruin and swaps: one ship's leg times (they all grow with distance).
         self.near = self.costs[0].leg
         self.tours: list[list[int]] = [[] for _ in costs]
         self.cost: list[int] = [0] * self.n_ships
         self.cycle: list[int] = [0] * self.n_ships  # cached loop time per tour
+        self.min_approach: list[int] = [0] * self.n_ships  # cached nearest-stop approach
         self._insert_row: list[list[int] | None] = [None] * self.n_ships  # cached insertion costs
         # Swap candidates: each stop's nearest stops (a granular neighbourhood).
         self.neighbours = [
@@ -108,7 +112,6 @@ class TourSearch:
         self.reachable = [
             sorted(range(n_stops), key=lambda s, c=c: (c.approach[s], s))[:NEIGHBOURS] for c in self.costs
         ]
-        self.min_approach: list[int] = [0] * self.n_ships  # cached nearest-stop approach
 
     # --- state -----------------------------------------------------------------------------
     def key(self) -> Key:
