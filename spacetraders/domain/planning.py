@@ -21,15 +21,18 @@ Times come from `spacetraders.domain.navigation` (travel_time, fuel_cost):
   Ships without a tank (probes, capacity 0) use no fuel, so they always BURN.
 - A ship already at a market's coordinate approaches it in 0 s.
 
-A ship gets an empty tour only when there are more ships than stops. The search
-(`tour_search`) is deterministic for a seed; `time_limit_s` is a safety cap that only cuts
-it short on a machine far slower than expected.
+A ship gets an empty tour only when there are more ships than stops. A ship with a tank,
+no fuel and no fuel market under it cannot be planned (ValueError). The search
+(`tour_search`) is deterministic for a seed and time limit: `time_limit_s` sets a fixed
+iteration budget (about a third of it on a typical core) and is also a hard cap, reached
+only on a machine far slower than expected.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
@@ -99,8 +102,7 @@ def _validate(ships: Sequence[ShipSpec], markets: Sequence[MarketSite]) -> None:
     if not markets:
         raise ValueError("no markets to visit")
     for kind, symbols in (("ship", [s.symbol for s in ships]), ("market", [m.symbol for m in markets])):
-        seen: set[str] = set()
-        duplicates = sorted({s for s in symbols if s in seen or seen.add(s)})  # type: ignore[func-returns-value]
+        duplicates = sorted(symbol for symbol, count in Counter(symbols).items() if count > 1)
         if duplicates:
             raise ValueError(f"duplicate {kind} symbols: {', '.join(duplicates)}")
     for ship in ships:

@@ -238,3 +238,14 @@ def test_order_from_nearest_rotates_the_loop():
     wrapped = sites[2:] + sites[:2]  # C, D, A, B
     assert [m.symbol for m in order_from_nearest(wrapped, Point(100, 0))] == ["B", "C", "D", "A"]
     assert order_from_nearest([], Point(0, 0)) == []
+
+
+def test_approach_flies_on_the_fuel_the_ship_has_now():
+    markets = [MarketSite("X1-A-1", Point(300, 0)), MarketSite("X1-A-2", Point(300, 40))]
+    low = ShipSpec("LOW", Point(0, 0), 30, 400, 100)  # 100 fuel: the 300 approach must drift
+    (tour,) = plan_tours([low], markets).tours
+    first = {m.symbol: m for m in markets}[tour.markets[0]]
+    assert tour.approach_seconds == travel_time(distance((0, 0), first.position), 30, FlightMode.DRIFT)
+    full = ShipSpec("FULL", Point(0, 0), 30, 400, 400)  # then CRUISE (BURN needs 600)
+    (tour,) = plan_tours([full], markets).tours
+    assert tour.approach_seconds == travel_time(300, 30, FlightMode.CRUISE)
