@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 
+from spacetraders.application.daemons import DaemonAlreadyRunning
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.migrations import ensure_schema
 from spacetraders.supervisor import pidfile
@@ -36,6 +38,9 @@ def run_daemon(database_url: str, api_url: str, config: DaemonConfig, *, write_p
 
 
 async def _serve(db: Database, api_url: str, config: DaemonConfig, write_pidfile: bool) -> int:
+    local = pidfile.read() if write_pidfile else None
+    if local is not None and local.alive and local.pid != os.getpid():
+        raise DaemonAlreadyRunning(f"a daemon is already running from {pidfile.path().parent} (pid {local.pid})")
     loop = asyncio.get_running_loop()
     stop_requested = asyncio.Event()
     current: list[Supervisor] = []
@@ -53,13 +58,9 @@ async def _serve(db: Database, api_url: str, config: DaemonConfig, write_pidfile
             current[:] = [supervisor]
             if stop_requested.is_set():
                 return 0
-            run = asyncio.create_task(supervisor.run())
-            registered = asyncio.create_task(supervisor.registered.wait())
-            await asyncio.wait({run, registered}, return_when=asyncio.FIRST_COMPLETED)
-            if registered.done() and write_pidfile:
+            if write_pidfile:  # before the row exists: whoever sees the row finds the pidfile too
                 pidfile.write(supervisor.daemon_id, db.display_url)
-            registered.cancel()
-            outcome = await run
+            outcome = await supervisor.run()
             if outcome is Outcome.STOPPED or stop_requested.is_set():
                 return 0
             logger.warning("re-registering as a new daemon after losing the lease")
