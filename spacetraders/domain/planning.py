@@ -93,7 +93,7 @@ def _iterations(n_stops: int, n_ships: int, time_limit_s: float) -> int:
         return 0
     per_ship = n_stops / n_ships
     estimate_ms = 0.3 * (per_ship / 16) ** 2.5 * min(n_ships, 3) + 0.006 * n_stops * n_ships
-    return int(max(RESTARTS * 20, min(600, 350 * time_limit_s / estimate_ms)))
+    return int(max(RESTARTS * 20, min(1500, 350 * time_limit_s / estimate_ms)))
 
 
 def _validate(ships: Sequence[ShipSpec], markets: Sequence[MarketSite]) -> None:
