@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, outerjoin, select
+from sqlalchemy import Select, Subquery, and_, func, or_, outerjoin, select
 from sqlalchemy.orm import Session
 
 from spacetraders.domain.containers import LIVE_STATUSES
@@ -59,9 +59,8 @@ def fix_assignments(uow: UnitOfWork, *, now: datetime, dry_run: bool = False) ->
     )
     actions = [a for a in orphans if (a.player_id, a.ship_symbol, a.container_id) in released]
     claims = _claims(session, set())
-    adopt = [a for a in claims if a.action == "assigned"]
-    adopted = set(uow.assignment_repair.adopt([(a.player_id, a.ship_symbol, a.container_id) for a in adopt], now))
-    actions += [a for a in adopt if (a.player_id, a.ship_symbol, a.container_id) in adopted]
+    adopted = set(uow.assignment_repair.adopt(_unheld_newest_claims(session), now))
+    actions += [a for a in claims if a.action == "assigned" and (a.player_id, a.ship_symbol, a.container_id) in adopted]
     for move in (a for a in claims if a.action == "moved"):
         assert move.previous_container_id and move.container_id
         uow.assignments.move(
@@ -104,23 +103,7 @@ def _claims(session: Session, released: set[tuple[int, str]]) -> list[FixAction]
 
     `released` are ships whose active assignment the orphan step releases (dry run).
     """
-    dialect = session.get_bind().dialect.name
-    ship = config_param_sql(dialect, "ship_symbol").label("ship_symbol")
-    ranked = (
-        select(
-            Container.player_id,
-            ship,
-            Container.container_id,
-            func.row_number()
-            .over(
-                partition_by=(Container.player_id, ship),
-                order_by=(Container.created_at.desc(), Container.container_id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(Container.status.in_(LIVE), ship.is_not(None))
-        .subquery()
-    )
+    ranked = _ranked_claims(session)
     holder = ShipAssignment
     rows = session.execute(
         select(ranked.c.player_id, ranked.c.ship_symbol, ranked.c.container_id, ranked.c.rank,
@@ -161,6 +144,43 @@ def _claims(session: Session, released: set[tuple[int, str]]) -> list[FixAction]
                           held_by, "live container had no active assignment")
             )
     return actions
+
+
+def _ranked_claims(session: Session) -> Subquery:
+    """Live containers with the ship their params name, ranked newest first per ship."""
+    ship = config_param_sql(session.get_bind().dialect.name, "ship_symbol").label("ship_symbol")
+    return (
+        select(
+            Container.player_id,
+            ship,
+            Container.container_id,
+            func.row_number()
+            .over(
+                partition_by=(Container.player_id, ship),
+                order_by=(Container.created_at.desc(), Container.container_id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(Container.status.in_(LIVE), ship.is_not(None))
+        .subquery()
+    )
+
+
+def _unheld_newest_claims(session: Session) -> Select[tuple[int, str, str]]:
+    """The newest live claimant of every ship that has no active assignment."""
+    ranked = _ranked_claims(session)
+    # Joined on the primary key alone, so each probe is one index lookup whatever the
+    # planner's statistics say (fresh tables made PostgreSQL pick a quadratic plan).
+    held = outerjoin(
+        ranked,
+        ShipAssignment,
+        and_(ShipAssignment.player_id == ranked.c.player_id, ShipAssignment.ship_symbol == ranked.c.ship_symbol),
+    )
+    return (
+        select(ranked.c.player_id, ranked.c.ship_symbol, ranked.c.container_id)
+        .select_from(held)
+        .where(ranked.c.rank == 1, or_(ShipAssignment.status.is_(None), ShipAssignment.status != ACTIVE))
+    )
 
 
 def _live_holders(session: Session) -> set[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, select, tuple_, update
+from sqlalchemy import Select, and_, literal, select, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from spacetraders.clock import utcnow
 from spacetraders.domain.containers import AssignmentStatus
 from spacetraders.errors import AssignmentConflict, ShipBusyError
 from spacetraders.persistence.models import ShipAssignment
+from spacetraders.persistence.types import UTCDateTime
 
 ACTIVE = AssignmentStatus.ACTIVE.value
 IDLE = AssignmentStatus.IDLE.value
@@ -201,34 +202,29 @@ class BulkAssignmentRepair:
                 done.extend(tuple(r) for r in result)  # type: ignore[misc]
         return done
 
-    def adopt(self, rows: list[tuple[int, str, str]], now: datetime) -> list[tuple[int, str, str]]:
-        """Point each (player_id, ship, container_id) at its container, unless the ship is actively held."""
+    def adopt(self, claims: Select[tuple[int, str, str]], now: datetime) -> list[tuple[int, str, str]]:
+        """Point each ship named by `claims` (player_id, ship_symbol, container_id) at its
+        container, unless the ship is actively held: one INSERT ... SELECT ... ON CONFLICT."""
         table = ShipAssignment.__table__
         make_insert = postgresql.insert if self._session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        done: list[tuple[int, str, str]] = []
-        for chunk in _chunks(rows, self.CHUNK):
-            insert = make_insert(table).values(
-                [
-                    {
-                        "player_id": p, "ship_symbol": s, "container_id": c, "operation": "command",
-                        "status": ACTIVE, "assigned_at": now, "released_at": None, "release_reason": None,
-                    }
-                    for p, s, c in chunk
-                ]
-            )
-            statement = insert.on_conflict_do_update(
-                index_elements=[table.c.player_id, table.c.ship_symbol],
-                set_={
-                    "container_id": insert.excluded.container_id,
-                    "status": ACTIVE,
-                    "assigned_at": insert.excluded.assigned_at,
-                    "released_at": None,
-                    "release_reason": None,
-                },
-                where=table.c.status == IDLE,
-            ).returning(table.c.player_id, table.c.ship_symbol, table.c.container_id)
-            done.extend(tuple(r) for r in self._session.execute(statement))  # type: ignore[misc]
-        return done
+        source = claims.subquery()
+        insert = make_insert(table).from_select(
+            ["player_id", "ship_symbol", "container_id", "operation", "status", "assigned_at"],
+            select(source.c[0], source.c[1], source.c[2], literal("command"), literal(ACTIVE), literal(now, UTCDateTime()))
+            .where(true()),  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
+        )
+        statement = insert.on_conflict_do_update(
+            index_elements=[table.c.player_id, table.c.ship_symbol],
+            set_={
+                "container_id": insert.excluded.container_id,
+                "status": ACTIVE,
+                "assigned_at": insert.excluded.assigned_at,
+                "released_at": None,
+                "release_reason": None,
+            },
+            where=table.c.status == IDLE,
+        ).returning(table.c.player_id, table.c.ship_symbol, table.c.container_id)
+        return [tuple(r) for r in self._session.execute(statement)]  # type: ignore[misc]
 
 
 def _chunks(rows: list, size: int):  # type: ignore[no-untyped-def]
