@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from instances import Instance, default_instances  # noqa: E402
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # noqa: E402
+
 from spacetraders.domain.planning import Plan, plan_from_orders, plan_tours  # noqa: E402
 from spacetraders.domain.tour_costs import ShipCosts, Stop, group_stops, ship_costs  # noqa: E402
 

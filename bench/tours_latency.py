@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -40,13 +40,18 @@ from spacetraders.persistence.containers import container_config  # noqa: E402
 from spacetraders.persistence.database import Database  # noqa: E402
 from spacetraders.persistence.migrations import upgrade  # noqa: E402
 from spacetraders.persistence.models import (  # noqa: E402
-    Container, ContainerLog, MarketRow, Player, ShipAssignment, ShipRow,
+    Container,
+    ContainerLog,
+    MarketRow,
+    Player,
+    ShipAssignment,
+    ShipRow,
 )
 from spacetraders.web.app import create_app  # noqa: E402
 from tests.web.universe import greedy_loop, insert_system, synthetic_system  # noqa: E402
 
 SYSTEM, OTHER = "X1-TS98", "X1-KP23"
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LIVE_CYCLE = ("RUNNING", "RUNNING", "RUNNING", "STARTING", "INTERRUPTED")
 DEAD_CYCLE = ("FAILED", "STOPPED", "COMPLETED")
 BATCH = 5_000

@@ -1,6 +1,13 @@
 import pytest
 
-from spacetraders.domain.navigation import FlightMode, distance, fastest_mode, fuel_cost, system_of, travel_time
+from spacetraders.domain.navigation import (
+    FlightMode,
+    distance,
+    fastest_mode,
+    fuel_cost,
+    system_of,
+    travel_time,
+)
 
 
 @pytest.mark.parametrize(

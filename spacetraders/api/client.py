@@ -14,7 +14,12 @@ from urllib.parse import quote
 
 import httpx
 
-from spacetraders.api.errors import AlreadyAtDestinationError, ApiError, AuthError, InTransitError
+from spacetraders.api.errors import (
+    AlreadyAtDestinationError,
+    ApiError,
+    AuthError,
+    InTransitError,
+)
 from spacetraders.api.models import (
     Agent,
     Market,

@@ -22,7 +22,11 @@ from typing import Any
 from sqlalchemy import select
 
 from spacetraders.domain import restart_policy
-from spacetraders.domain.containers import LIVE_STATUSES, ContainerStatus, new_container_id
+from spacetraders.domain.containers import (
+    LIVE_STATUSES,
+    ContainerStatus,
+    new_container_id,
+)
 from spacetraders.errors import ConfigError, NotFound, ShipBusyError, SpacetradersError
 from spacetraders.persistence.assignments import ACTIVE
 from spacetraders.persistence.containers import config_params, container_config

@@ -9,14 +9,14 @@ declared dead finds out on its next beat and stands down.
 
 from __future__ import annotations
 
-from collections import Counter
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from spacetraders.application import containers as lifecycle
@@ -275,35 +275,31 @@ def next_due(uow: UnitOfWork, *, player_ids: Iterable[int], now: datetime) -> da
     )
 
 
+def expired_daemons_query(now: datetime, *, exclude: str | None = None) -> Select[tuple[str]]:
+    """Daemons still marked live whose lease has run out."""
+    query = select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON_STATUSES), Daemon.lease_expires_at <= now)
+    return query if exclude is None else query.where(Daemon.daemon_id != exclude)
+
+
+def orphaned_containers_query(alive: Select[tuple[str]]) -> Select[tuple[str, str | None]]:
+    """RUNNING/STOPPING containers (id, owner) whose owner is not among the `alive` daemon ids."""
+    return (
+        select(Container.container_id, Container.daemon_id)
+        .where(Container.status.in_(_OWNED), Container.daemon_id.is_(None) | Container.daemon_id.not_in(alive))
+        .order_by(Container.created_at)
+    )
+
+
 def recover_orphans(uow: UnitOfWork, *, daemon_id: str, now: datetime, limit: int) -> tuple[list[str], list[str]]:
     """Declare expired daemons dead, then recover RUNNING/STOPPING containers no live daemon owns.
 
     Returns (daemons declared dead, containers recovered). Recovery itself is the lifecycle
     handler's restart path (or finishing a requested stop), all in this transaction.
     """
-    expired = list(
-        uow.session.scalars(
-            select(Daemon.daemon_id).where(
-                Daemon.status.in_(LIVE_DAEMON_STATUSES), Daemon.lease_expires_at <= now, Daemon.daemon_id != daemon_id
-            )
-        )
-    )
+    expired = list(uow.session.scalars(expired_daemons_query(now, exclude=daemon_id)))
     dead = [d for d in expired if declare_dead(uow, daemon_id=d, now=now)]
     alive = select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON_STATUSES))
-    orphans = list(
-        uow.session.execute(
-            _lockable(
-                uow,
-                select(Container.container_id, Container.daemon_id)
-                .where(
-                    Container.status.in_(_OWNED),
-                    (Container.daemon_id.is_(None)) | Container.daemon_id.not_in(alive),
-                )
-                .order_by(Container.created_at)
-                .limit(limit),
-            )
-        )
-    )
+    orphans = list(uow.session.execute(_lockable(uow, orphaned_containers_query(alive).limit(limit))))
     owners = dict(orphans)
     _each(uow, list(owners), lambda cid: lifecycle.recover_container(
         uow, cid, now=now, reason=f"daemon {owners[cid] or '(none)'} lost"))

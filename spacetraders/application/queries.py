@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 from spacetraders.domain.containers import LIVE_STATUSES
 from spacetraders.domain.restart_policy import LINEAGE_LIMIT
 from spacetraders.errors import ConfigError, NotFound
-from spacetraders.persistence.models import Container, ContainerEvent, ContainerLog, Daemon, Player, ShipAssignment
+from spacetraders.persistence.models import (
+    Container,
+    ContainerEvent,
+    ContainerLog,
+    Daemon,
+    Player,
+    ShipAssignment,
+)
 
 LIVE = sorted(s.value for s in LIVE_STATUSES)
 LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]

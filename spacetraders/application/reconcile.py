@@ -12,18 +12,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy import delete, func, select, text
 
 from spacetraders.application.assignments import FixAction, fix_assignments, fix_plan
-from spacetraders.application.containers import recover_container
+from spacetraders.application.daemons import (
+    LIVE_DAEMON_STATUSES,
+    expired_daemons_query,
+    orphaned_containers_query,
+    recover_orphans,
+)
+from spacetraders.application.queries import successor_of
 from spacetraders.domain.containers import ContainerStatus
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.models import Container, ContainerLog, Daemon, PlayerLease
+from spacetraders.persistence.models import Container, ContainerLog, Daemon
 from spacetraders.persistence.unit_of_work import UnitOfWork
 
 LOCK_KEY = 0x5354_5243  # "STRC": reconcile's advisory lock id
-LIVE_DAEMON = ("running", "stopping")
-OWNED = (ContainerStatus.RUNNING.value, ContainerStatus.STOPPING.value)
+RECONCILER = "reconcile"  # stands where recovery code expects the recovering daemon's id
+RECOVERY_BATCH = 10_000
 PRUNE_BATCH = 50_000
 
 
@@ -85,8 +91,7 @@ def reconcile(
         if not _take_lock(uow):
             report.skipped = True
             return report
-        report.dead_daemons = _expire_daemons(uow, now, dry_run)
-        report.recovered = _recover_orphans(uow, now, dry_run)
+        report.dead_daemons, report.recovered = _recover_dead_daemons_work(uow, now, dry_run)
         report.stale_heartbeats = _stale_heartbeats(uow, now - stale_after)
         report.fixes = fix_assignments(uow, now=now, dry_run=dry_run)
         report.logs_pruned = _prune_logs(uow, now - log_retention, dry_run)
@@ -103,36 +108,21 @@ def _take_lock(uow: UnitOfWork) -> bool:
     return bool(uow.session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}).scalar())
 
 
-def _expire_daemons(uow: UnitOfWork, now: datetime, dry_run: bool) -> list[str]:
-    expired = select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON), Daemon.lease_expires_at < now)
-    dead = list(uow.session.scalars(expired.order_by(Daemon.daemon_id)))
-    if dead and not dry_run:
-        uow.session.execute(
-            update(Daemon).where(Daemon.daemon_id.in_(dead), Daemon.status.in_(LIVE_DAEMON))
-            .values(status="dead").execution_options(synchronize_session=False)
-        )
-        uow.session.execute(delete(PlayerLease).where(PlayerLease.daemon_id.in_(dead)))
-    return dead
-
-
-def _recover_orphans(uow: UnitOfWork, now: datetime, dry_run: bool) -> list[dict[str, str | None]]:
-    """RUNNING/STOPPING containers whose owner is gone go through the atomic restart path."""
-    live_daemons = select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON), Daemon.lease_expires_at >= now)
-    orphans = uow.session.execute(
-        select(Container.container_id, Container.daemon_id)
-        .where(Container.status.in_(OWNED), or_(Container.daemon_id.is_(None), Container.daemon_id.not_in(live_daemons)))
-        .order_by(Container.container_id)
-    ).all()
-    recovered: list[dict[str, str | None]] = []
-    for container_id, daemon_id in orphans:
-        replacement = None
-        if not dry_run:
-            new = recover_container(
-                uow, container_id, now=now, reason=f"owner daemon {daemon_id or '(none)'} lost; recovered by reconcile"
-            )
-            replacement = new.container_id if new is not None else None
-        recovered.append({"container_id": container_id, "daemon_id": daemon_id, "replacement": replacement})
-    return recovered
+def _recover_dead_daemons_work(uow: UnitOfWork, now: datetime, dry_run: bool) -> tuple[list[str], list[dict[str, str | None]]]:
+    """Expired daemons are declared dead and their containers recovered (the daemons' own
+    recovery, run from cron); a dry run only lists them."""
+    if dry_run:
+        dead = list(uow.session.scalars(expired_daemons_query(now)))
+        alive = select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON_STATUSES), Daemon.lease_expires_at > now)
+        orphans = uow.session.execute(orphaned_containers_query(alive)).all()
+        return dead, [{"container_id": c, "daemon_id": d, "replacement": None} for c, d in orphans]
+    owners = dict(uow.session.execute(orphaned_containers_query(
+        select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON_STATUSES), Daemon.lease_expires_at > now)
+    )).all())
+    dead, recovered = recover_orphans(uow, daemon_id=RECONCILER, now=now, limit=RECOVERY_BATCH)
+    return dead, [
+        {"container_id": c, "daemon_id": owners.get(c), "replacement": successor_of(uow.session, c)} for c in recovered
+    ]
 
 
 def _stale_heartbeats(uow: UnitOfWork, cutoff: datetime) -> list[str]:

@@ -164,12 +164,15 @@ async def scout_markets(
         ], db, now)
 
     sells_fuel = await _fuel_sellers(db, api, system, markets, ships)
-    plan = plan_tours(
-        [ShipSpec(s.symbol, coords[s.nav.waypoint_symbol], s.engine_speed, s.fuel.capacity, s.fuel.current)
-         for s in ships],
-        [MarketSite(m, coords[m], sells_fuel.get(m, False)) for m in markets],
-        time_limit_s=time_limit_s,
-    )
+    try:
+        plan = plan_tours(
+            [ShipSpec(s.symbol, coords[s.nav.waypoint_symbol], s.engine_speed, s.fuel.capacity, s.fuel.current)
+             for s in ships],
+            [MarketSite(m, coords[m], sells_fuel.get(m, False)) for m in markets],
+            time_limit_s=time_limit_s,
+        )
+    except ValueError as exc:  # e.g. a ship with an empty tank where no fuel is sold
+        raise ConfigError(f"cannot plan the tours: {exc}") from None
     outcomes = _outcomes(plan, holders, system, request.replace)
     if request.dry_run:
         return _result(request, markets, plan, outcomes, db, now)

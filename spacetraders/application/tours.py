@@ -21,7 +21,12 @@ from spacetraders.domain.navigation import Point, distance
 from spacetraders.errors import NotFound
 from spacetraders.persistence.assignments import ACTIVE
 from spacetraders.persistence.containers import config_param_sql
-from spacetraders.persistence.models import Container, ShipAssignment, ShipRow, WaypointRow
+from spacetraders.persistence.models import (
+    Container,
+    ShipAssignment,
+    ShipRow,
+    WaypointRow,
+)
 
 SCOUT_TOUR = "ScoutTourCommand"
 LIVE = sorted(s.value for s in LIVE_STATUSES)

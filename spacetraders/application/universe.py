@@ -11,7 +11,12 @@ from spacetraders.api.errors import NotFoundError
 from spacetraders.errors import ConfigError, NotFound
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import WaypointRow
-from spacetraders.persistence.universe import get_system, list_waypoints, store_system_waypoints, waypoint_traits
+from spacetraders.persistence.universe import (
+    get_system,
+    list_waypoints,
+    store_system_waypoints,
+    waypoint_traits,
+)
 
 MARKETPLACE = "MARKETPLACE"
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from spacetraders.application.assignments import FixAction, fix_assignments, release_ship
+from spacetraders.application.assignments import (
+    FixAction,
+    fix_assignments,
+    release_ship,
+)
 from spacetraders.application.queries_assignments import list_assignments
 from spacetraders.cli.context import app_context
 from spacetraders.clock import utcnow

@@ -16,10 +16,10 @@ from rich.console import Console
 from spacetraders.api.client import SpaceTradersClient
 from spacetraders.errors import ConfigError
 from spacetraders.persistence.database import Database
+from spacetraders.persistence.migrations import ensure_schema
 from spacetraders.persistence.models import Player
 from spacetraders.persistence.players import PlayerRepository
 from spacetraders.persistence.preferences import DEFAULT_PLAYER_KEY, get_preference
-from spacetraders.persistence.migrations import ensure_schema
 from spacetraders.settings import Settings
 
 T = TypeVar("T")

@@ -11,14 +11,23 @@ import typer
 from rich.console import Console
 
 from spacetraders import __version__
-from spacetraders.cli import assignments, daemon, db, player, ship, sim
-from spacetraders.cli import market, scout, waypoint
-from spacetraders.cli import container
-from spacetraders.web.command import serve
 from spacetraders.api.errors import ApiError
+from spacetraders.cli import (
+    assignments,
+    container,
+    daemon,
+    db,
+    market,
+    player,
+    scout,
+    ship,
+    sim,
+    waypoint,
+)
 from spacetraders.cli.context import AppContext
 from spacetraders.cli.demo import demo
 from spacetraders.cli.reconcile import reconcile
+from spacetraders.cli.serve import serve
 from spacetraders.errors import SpacetradersError
 from spacetraders.settings import Settings
 

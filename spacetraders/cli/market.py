@@ -8,7 +8,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from spacetraders.application.universe import MARKETPLACE, parse_system_symbol, parse_waypoint_symbol
+from spacetraders.application.universe import (
+    MARKETPLACE,
+    parse_system_symbol,
+    parse_waypoint_symbol,
+)
 from spacetraders.cli.context import app_context
 from spacetraders.cli.waypoint import format_age
 from spacetraders.clock import utcnow

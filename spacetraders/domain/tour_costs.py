@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from spacetraders.domain.navigation import FlightMode, Point, distance, fastest_mode, fuel_cost, travel_time
+from spacetraders.domain.navigation import (
+    FlightMode,
+    Point,
+    distance,
+    fastest_mode,
+    fuel_cost,
+    travel_time,
+)
 from spacetraders.domain.tour_types import Leg, MarketSite, ShipSpec, Tour
 
 _MODES_FASTEST_FIRST = (FlightMode.BURN, FlightMode.CRUISE, FlightMode.DRIFT)

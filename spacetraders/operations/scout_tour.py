@@ -29,11 +29,26 @@ from spacetraders.api.errors import (
     NotFoundError,
 )
 from spacetraders.api.models import Fuel, Market, NavigateResult, Ship, ShipNav
-from spacetraders.domain.navigation import FlightMode, Point, distance, fastest_mode, fuel_cost
+from spacetraders.domain.navigation import (
+    FlightMode,
+    Point,
+    distance,
+    fastest_mode,
+    fuel_cost,
+)
 from spacetraders.operations.base import ContainerContext
 from spacetraders.operations.registry import register
-from spacetraders.persistence.markets import known_fuel_sellers, last_updated, store_market_snapshot
-from spacetraders.persistence.universe import list_waypoints, store_ships, store_system_waypoints, update_ship_nav
+from spacetraders.persistence.markets import (
+    known_fuel_sellers,
+    last_updated,
+    store_market_snapshot,
+)
+from spacetraders.persistence.universe import (
+    list_waypoints,
+    store_ships,
+    store_system_waypoints,
+    update_ship_nav,
+)
 
 COMMAND_TYPE = "ScoutTourCommand"
 MAX_CONSECUTIVE_FAILURES = 3

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from spacetraders.persistence.assignments import AssignmentRepository, BulkAssignmentRepair
+from spacetraders.persistence.assignments import (
+    AssignmentRepository,
+    BulkAssignmentRepair,
+)
 from spacetraders.persistence.containers import ContainerRepository
 from spacetraders.persistence.players import PlayerRepository
 

@@ -33,8 +33,13 @@ from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import Player
 from spacetraders.persistence.unit_of_work import UnitOfWork
 from spacetraders.supervisor.config import DaemonConfig, new_daemon_id
+from spacetraders.supervisor.logsink import (
+    ContainerLogSink,
+    container_logger,
+    install,
+    uninstall,
+)
 from spacetraders.supervisor.pidfile import pid_alive
-from spacetraders.supervisor.logsink import ContainerLogSink, container_logger, install, uninstall
 from spacetraders.supervisor.worker import StopReason, Worker
 
 logger = logging.getLogger("spacetraders.supervisor")
@@ -352,7 +357,7 @@ class Supervisor:
         ids, self._interrupt_later = self._interrupt_later, []
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            await self._tx(lambda uow: daemons.interrupt_containers(uow, chunk, daemon_id=self.daemon_id,
+            await self._tx(lambda uow, chunk=chunk: daemons.interrupt_containers(uow, chunk, daemon_id=self.daemon_id,
                                                                     now=self.clock.now()))
         loops[0].cancel()
         await asyncio.gather(loops[0], return_exceptions=True)

@@ -12,7 +12,7 @@ import contextvars
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -70,7 +70,7 @@ class ContainerLogSink(logging.Handler):
         except Exception:
             self.handleError(record)
             return
-        line = _Line(owner[0], owner[1], datetime.fromtimestamp(record.created, timezone.utc),
+        line = _Line(owner[0], owner[1], datetime.fromtimestamp(record.created, UTC),
                      record.levelname, message)
         with self._lock:
             self._buffer.append(line)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -138,7 +138,7 @@ def test_ship_actions_send_the_documented_requests(make_client):
     assert (orbit.status, dock.status, mode.flight_mode) == ("IN_ORBIT", "DOCKED", "DRIFT")
     assert navigate.nav.status == "IN_TRANSIT"
     assert navigate.nav.route.destination_symbol == "X1-TS98-B6"
-    assert navigate.nav.route.arrival == datetime(2025, 4, 9, 17, 25, 34, 980000, tzinfo=timezone.utc)
+    assert navigate.nav.route.arrival == datetime(2025, 4, 9, 17, 25, 34, 980000, tzinfo=UTC)
     assert navigate.fuel.current == 380
     assert (refuel.credits, refuel.units, refuel.price, refuel.fuel.current) == (170_000, 2, 144, 400)
     assert refuel_cargo == refuel

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -34,8 +34,8 @@ def test_agent_and_ships(snapshot):
     route = frigate.nav.route
     assert (route.origin_symbol, route.destination_symbol) == ("X1-AD75-J57", "X1-AD75-J58")
     assert route.arrival - route.departure_time == (
-        datetime(2025, 4, 9, 17, 25, 34, 980000, tzinfo=timezone.utc)
-        - datetime(2025, 4, 9, 17, 24, 38, 980000, tzinfo=timezone.utc)
+        datetime(2025, 4, 9, 17, 25, 34, 980000, tzinfo=UTC)
+        - datetime(2025, 4, 9, 17, 24, 38, 980000, tzinfo=UTC)
     )
 
 

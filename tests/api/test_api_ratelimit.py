@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spacetraders.api import RateLimiter, limiter_for_token, limiter_for_url
-from spacetraders.api import ratelimit
+from spacetraders.api import RateLimiter, limiter_for_token, limiter_for_url, ratelimit
 from spacetraders.clock import FakeClock
 from tests.api import api_payloads as p
 

@@ -12,7 +12,11 @@ import uuid
 import httpx
 import pytest
 
-from spacetraders.api import AlreadyAtDestinationError, InTransitError, SpaceTradersClient
+from spacetraders.api import (
+    AlreadyAtDestinationError,
+    InTransitError,
+    SpaceTradersClient,
+)
 
 sim_app = pytest.importorskip("spacetraders.sim.app", reason="the simulator (spacetraders.sim.app) is not there yet")
 sim_config = pytest.importorskip("spacetraders.sim.config")

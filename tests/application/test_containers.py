@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -10,11 +10,16 @@ from sqlalchemy import func, select, text
 from spacetraders.application import containers as h
 from spacetraders.errors import ConfigError, NotFound, ShipBusyError, SpacetradersError
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.models import Container, ContainerEvent, ContainerLog, ShipAssignment
+from spacetraders.persistence.models import (
+    Container,
+    ContainerEvent,
+    ContainerLog,
+    ShipAssignment,
+)
 from tests.factories import make_player
 from tests.invariants import check_invariants
 
-T0 = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 SHIP = "COOPER-2"
 
 
@@ -214,7 +219,7 @@ def test_backoff_doubles_and_restart_count_survives_a_new_process(db_url: str, p
     cid = running(db, player_id, max_restarts=50)
     now = T0
     delays = []
-    for i in range(4):
+    for _ in range(4):
         fresh_process = Database(db_url)  # each step as a newly started daemon would see it
         with fresh_process.transaction() as uow:
             new = h.fail_container(uow, cid, daemon_id="d1", reason="boom", now=now + timedelta(seconds=5))

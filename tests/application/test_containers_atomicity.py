@@ -9,7 +9,7 @@ must still have undone its partial writes).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -22,7 +22,7 @@ from spacetraders.persistence.models import Container, ContainerEvent, ShipAssig
 from tests.factories import make_player
 from tests.invariants import check_invariants
 
-T0 = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 SHIP = "COOPER-7"
 
 

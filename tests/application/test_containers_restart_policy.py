@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -24,7 +24,7 @@ from spacetraders.domain.restart_policy import (
     wants_restart,
 )
 
-NOW = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 
 
 def run(status: str, ended_ago: float, lasted: float) -> Run:
@@ -70,7 +70,7 @@ def test_consecutive_short_failures_grow_the_delay() -> None:
     # Failures 100 s apart, each run lasting 30 s, window short enough not to give up.
     history: list[Run] = []
     delays = []
-    for i in range(6):
+    for _ in range(6):
         history.insert(0, run("FAILED", 0, 30))
         delays.append(decide("on-failure", history, max_restarts=100, restart_window_s=600, now=NOW).delay_s)
     assert delays == [10, 20, 40, 80, 160, 300]

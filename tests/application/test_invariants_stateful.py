@@ -11,16 +11,25 @@ legitimate outcomes; anything else is a bug.
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import select, text
 
 from spacetraders.application import containers as h
 from spacetraders.application.assignments import fix_assignments
-from spacetraders.domain.containers import LIVE_STATUSES, ContainerStatus, can_transition
+from spacetraders.domain.containers import (
+    LIVE_STATUSES,
+    ContainerStatus,
+    can_transition,
+)
 from spacetraders.errors import SpacetradersError
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import Container, ContainerEvent, ShipAssignment
@@ -37,7 +46,7 @@ def _machine(db: Database) -> type[RuleBasedStateMachine]:
     class Lifecycle(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            self.now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+            self.now = datetime(2026, 1, 1, tzinfo=UTC)
             with db.transaction() as uow:  # a player per example: examples never interfere
                 self.player_id = make_player(uow, f"P{next(_players)}").player_id
 

@@ -11,7 +11,12 @@ from spacetraders.application import containers as h
 from spacetraders.cli import container as container_cli
 from spacetraders.clock import utcnow
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.models import Container, ContainerLog, Daemon, ShipAssignment
+from spacetraders.persistence.models import (
+    Container,
+    ContainerLog,
+    Daemon,
+    ShipAssignment,
+)
 from tests.cli.helpers import cli
 from tests.factories import make_player
 from tests.invariants import check_invariants

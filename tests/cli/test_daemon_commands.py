@@ -20,7 +20,13 @@ from tests.invariants import check_invariants
 
 pytest.importorskip("spacetraders.sim.app", reason="the simulator is not in this tree yet")
 from tests.simserver import sim_server  # noqa: E402
-from tests.supervisor.harness import containers, create_sleepers, register_agent, sql, wait_until  # noqa: E402
+from tests.supervisor.harness import (  # noqa: E402
+    containers,
+    create_sleepers,
+    register_agent,
+    sql,
+    wait_until,
+)
 
 FAST = ["--lease", "3", "--heartbeat", "0.5", "--poll", "0.2", "--grace", "2"]
 

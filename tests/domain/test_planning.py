@@ -7,7 +7,13 @@ from collections import Counter
 
 import pytest
 
-from spacetraders.domain.navigation import FlightMode, Point, distance, fuel_cost, travel_time
+from spacetraders.domain.navigation import (
+    FlightMode,
+    Point,
+    distance,
+    fuel_cost,
+    travel_time,
+)
 from spacetraders.domain.planning import (
     MarketSite,
     Plan,

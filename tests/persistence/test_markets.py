@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
@@ -19,7 +19,7 @@ from spacetraders.persistence.markets import (
 from spacetraders.persistence.models import MarketGood, MarketPriceHistory, MarketRow
 from tests.factories import make_player
 
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def market_json(symbol: str, goods: dict[str, int], *, priced: bool = True) -> dict:

@@ -7,7 +7,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.migrations import current_revision, downgrade, head_revision, upgrade
+from spacetraders.persistence.migrations import (
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade,
+)
 from spacetraders.persistence.models import Base
 
 CORE_TABLES = {"players", "containers", "ship_assignments", "container_logs"}

@@ -7,6 +7,7 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
+from spacetraders.errors import ShipBusyError
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import Container, Player, ShipAssignment
 from tests.factories import make_container, make_player
@@ -33,7 +34,7 @@ def test_a_failed_compare_and_set_rolls_back_earlier_writes(db):
         player_id = make_player(uow).player_id
         holder = make_container(uow, player_id, "COOPER-2").container_id
         uow.assignments.assign(player_id, "COOPER-2", holder)
-    with pytest.raises(Exception):
+    with pytest.raises(ShipBusyError):
         with db.transaction() as uow:
             newcomer = make_container(uow, player_id, "COOPER-2").container_id
             uow.assignments.assign(player_id, "COOPER-2", newcomer)

@@ -23,7 +23,13 @@ from sqlalchemy import select, text, update
 from spacetraders.application import containers as lifecycle
 from spacetraders.clock import utcnow
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.models import Container, ContainerLog, Daemon, Player, ShipAssignment
+from spacetraders.persistence.models import (
+    Container,
+    ContainerLog,
+    Daemon,
+    Player,
+    ShipAssignment,
+)
 
 T = TypeVar("T")
 FAST = ["--lease", "3", "--heartbeat", "0.5", "--poll", "0.2", "--grace", "3"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,11 +12,17 @@ from sqlalchemy import select
 from spacetraders.application import containers as lifecycle
 from spacetraders.application import daemons
 from spacetraders.persistence.models import Container, ContainerLog, Daemon, PlayerLease
-from spacetraders.supervisor.logsink import ContainerLogSink, container_logger, current_container, install, uninstall
+from spacetraders.supervisor.logsink import (
+    ContainerLogSink,
+    container_logger,
+    current_container,
+    install,
+    uninstall,
+)
 from tests.factories import make_player
 from tests.invariants import check_invariants
 
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LEASE = 30.0
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from spacetraders.application.containers import claim_start, create_container, fail_container
+from spacetraders.application.containers import (
+    claim_start,
+    create_container,
+    fail_container,
+)
 from spacetraders.clock import FakeClock
 from spacetraders.domain.containers import ContainerStatus
 from spacetraders.persistence.database import Database
@@ -21,7 +25,7 @@ from tests.web.universe import Waypoint, greedy_loop, insert_system, synthetic_s
 
 SYSTEM = "X1-TS98"
 OTHER_SYSTEM = "X1-KP23"
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 DAEMON = "daemon-web-tests"

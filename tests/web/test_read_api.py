@@ -8,7 +8,16 @@ import pytest
 
 from spacetraders.domain.containers import ContainerStatus
 from spacetraders.web import schemas
-from tests.web.conftest import NOW, OTHER_SYSTEM, SYSTEM, World, fail_tour, put_market, start_tour, tour_markets
+from tests.web.conftest import (
+    NOW,
+    OTHER_SYSTEM,
+    SYSTEM,
+    World,
+    fail_tour,
+    put_market,
+    start_tour,
+    tour_markets,
+)
 
 
 def get(world: World, path: str, model: type[schemas.BaseModel], **params: object) -> dict:

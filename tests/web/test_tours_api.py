@@ -12,7 +12,16 @@ from sqlalchemy import event
 from spacetraders.domain.containers import ContainerStatus
 from spacetraders.web.schemas import ToursResponse
 from tests.factories import make_container
-from tests.web.conftest import NOW, OTHER_SYSTEM, SYSTEM, World, fail_tour, put_ship, start_tour, tour_markets
+from tests.web.conftest import (
+    NOW,
+    OTHER_SYSTEM,
+    SYSTEM,
+    World,
+    fail_tour,
+    put_ship,
+    start_tour,
+    tour_markets,
+)
 
 
 def get_tours(world: World, system: str = SYSTEM, **params: object) -> list[dict]:
