@@ -108,23 +108,13 @@ def store_ships(session: Session, player_id: int, ships: Sequence[Ship], *, now:
 
 
 def ship_row_values(player_id: int, ship: Ship, now: datetime) -> dict[str, Any]:
-    nav = ship.nav
     return {
         "player_id": player_id,
         "ship_symbol": ship.symbol,
         "role": ship.role,
         "frame": ship.frame,
-        "system_symbol": nav.system_symbol,
-        "waypoint_symbol": nav.waypoint_symbol,
-        "nav_status": nav.status,
-        "flight_mode": nav.flight_mode,
-        "origin_symbol": nav.route.origin_symbol,
-        "departure_at": nav.route.departure_time,
-        "arrival_at": nav.route.arrival,
+        **_nav_values(ship.nav, ship.fuel, now),
         "engine_speed": ship.engine_speed,
-        "fuel_current": ship.fuel.current,
-        "fuel_capacity": ship.fuel.capacity,
-        "updated_at": now,
     }
 
 
@@ -132,6 +122,18 @@ def update_ship_nav(
     session: Session, player_id: int, ship_symbol: str, nav: ShipNav, fuel: Fuel | None, *, now: datetime
 ) -> bool:
     """After navigate/orbit/dock/refuel: refresh the nav (and fuel) of a ship already recorded."""
+    values = _nav_values(nav, fuel, now)
+    result = session.execute(
+        update(ShipRow)
+        .where(ShipRow.player_id == player_id, ShipRow.ship_symbol == ship_symbol)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _nav_values(nav: ShipNav, fuel: Fuel | None, now: datetime) -> dict[str, Any]:
+    """The ships-table columns a nav (and, if known, fuel) reading sets."""
     values: dict[str, Any] = {
         "system_symbol": nav.system_symbol,
         "waypoint_symbol": nav.waypoint_symbol,
@@ -144,13 +146,7 @@ def update_ship_nav(
     }
     if fuel is not None:
         values |= {"fuel_current": fuel.current, "fuel_capacity": fuel.capacity}
-    result = session.execute(
-        update(ShipRow)
-        .where(ShipRow.player_id == player_id, ShipRow.ship_symbol == ship_symbol)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    return values
 
 
 def get_ship_row(session: Session, player_id: int, ship_symbol: str) -> ShipRow | None:
