@@ -13,7 +13,7 @@ import math
 from datetime import datetime
 from typing import Any, NamedTuple, TypedDict
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, null, select
 from sqlalchemy.orm import Session
 
 from spacetraders.domain.containers import LIVE_STATUSES
@@ -30,6 +30,8 @@ from spacetraders.persistence.models import (
 
 SCOUT_TOUR = "ScoutTourCommand"
 LIVE = sorted(s.value for s in LIVE_STATUSES)
+# One encoder, built once: json.dumps(..., separators=...) would build a new one per call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 IN_TRANSIT = "IN_TRANSIT"
 
 
@@ -113,7 +115,7 @@ def live_tours(
     coords, rows, known = _load(session, system, player_id, plans)
     tours: list[Tour] = []
     for row in rows:
-        plan = _plan(known, row[2], row[5], coords)
+        plan = known[row[2]]
         static = {"markets": plan.markets, "route": plan.route, "total_distance": plan.total_distance,
                   "iterations": plan.iterations}
         tours.append({**_dynamic(row, plan, coords, now), **static})  # type: ignore[typeddict-item]
@@ -127,10 +129,10 @@ def live_tours_json(
     coords, rows, known = _load(session, system, player_id, plans)
     parts = []
     for row in rows:
-        plan = _plan(known, row[2], row[5], coords)
+        plan = known[row[2]]
         dynamic = _dynamic(row, plan, coords, now)
         dynamic["assigned_at"] = _iso(dynamic["assigned_at"])
-        parts.append(json.dumps(dynamic, separators=(",", ":"))[:-1] + "," + plan.json + "}")
+        parts.append(_COMPACT.encode(dynamic)[:-1] + "," + plan.json + "}")
     return "[" + ",".join(parts) + "]"
 
 
@@ -139,7 +141,16 @@ def _load(
 ) -> tuple[dict[str, Point], list[Any], dict[str, TourPlan]]:
     coords = system_coordinates(session, system)
     known = (plans or TourPlans()).for_system(system, coords)
-    return coords, list(session.execute(_query(session, system, player_id))), known
+    rows = list(session.execute(_query(session, system, player_id)))
+    # A container's config never changes: only new containers' configs are read (and parsed).
+    missing = [row[2] for row in rows if row[2] not in known]
+    for start in range(0, len(missing), 500):
+        configs = session.execute(
+            select(Container.container_id, Container.config).where(Container.container_id.in_(missing[start:start + 500]))
+        )
+        for container_id, config in configs:
+            known[container_id] = _plan(config, coords)
+    return coords, rows, known
 
 
 def _query(session: Session, system: str, player_id: int | None) -> Any:
@@ -151,7 +162,7 @@ def _query(session: Session, system: str, player_id: int | None) -> Any:
             Container.container_id,
             Container.player_id,
             Container.status,
-            Container.config,
+            null().label("config"),  # kept as a column so row positions stay put; read in _load
             ShipRow.waypoint_symbol,
             ShipRow.nav_status,
             ShipRow.origin_symbol,
@@ -193,21 +204,18 @@ class _Nav(NamedTuple):
     arrival_at: datetime | None
 
 
-def _plan(known: dict[str, TourPlan], container_id: str, config: str, coords: dict[str, Point]) -> TourPlan:
-    plan = known.get(container_id)
-    if plan is None:
-        params = json.loads(config).get("params") or {}
-        markets = [str(m) for m in params.get("markets") or []]
-        stops = [(m, coords[m]) for m in markets if m in coords]
-        iterations = params.get("iterations")
-        fields = {
-            "markets": markets,
-            "route": [{"symbol": m, "x": p[0], "y": p[1]} for m, p in stops],
-            "total_distance": loop_distance([p for _, p in stops]),
-            "iterations": iterations if isinstance(iterations, int) else None,
-        }
-        plan = known[container_id] = TourPlan(**fields, json=json.dumps(fields, separators=(",", ":"))[1:-1])
-    return plan
+def _plan(config: str, coords: dict[str, Point]) -> TourPlan:
+    params = json.loads(config).get("params") or {}
+    markets = [str(m) for m in params.get("markets") or []]
+    stops = [(m, coords[m]) for m in markets if m in coords]
+    iterations = params.get("iterations")
+    fields = {
+        "markets": markets,
+        "route": [{"symbol": m, "x": p[0], "y": p[1]} for m, p in stops],
+        "total_distance": loop_distance([p for _, p in stops]),
+        "iterations": iterations if isinstance(iterations, int) else None,
+    }
+    return TourPlan(**fields, json=_COMPACT.encode(fields)[1:-1])
 
 
 def _dynamic(row: Any, plan: TourPlan, coords: dict[str, Point], now: datetime) -> dict[str, Any]:
