@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
@@ -17,6 +18,7 @@ def _group() -> None:
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Interface to listen on (loopback by default)."),
     port: int = typer.Option(8777, min=1, max=65535, help="TCP port."),
     seed: int = typer.Option(1, help="Seed of the generated universe, markets and faults."),
@@ -43,10 +45,17 @@ def serve(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     sim = application.state.sim
-    typer.echo(
-        f"SpaceTraders simulator: {len(sim.universe.systems)} systems, {sim.universe.waypoint_count} waypoints, "
-        f"time scale {time_scale:g}, rate limit {'off' if no_rate_limit else 'on'}"
-    )
-    typer.echo(f"export SPACETRADERS_API_URL=http://{host}:{port}/v2", color=False)
+    api_url = f"http://{host}:{port}/v2"
+    root = ctx.find_root().obj
+    if getattr(root, "json", False):  # `spacetraders --json sim serve`: one JSON document, then serve
+        typer.echo(json.dumps({"api_url": api_url, "systems": len(sim.universe.systems),
+                               "waypoints": sim.universe.waypoint_count, "time_scale": time_scale,
+                               "rate_limit": not no_rate_limit, "seed": seed}))
+    else:
+        typer.echo(
+            f"SpaceTraders simulator: {len(sim.universe.systems)} systems, {sim.universe.waypoint_count} waypoints, "
+            f"time scale {time_scale:g}, rate limit {'off' if no_rate_limit else 'on'}"
+        )
+        typer.echo(f"export SPACETRADERS_API_URL={api_url}", color=False)
     # The app writes its own Date header from the simulator's clock.
     uvicorn.run(application, host=host, port=port, log_level="warning", date_header=False, server_header=False)

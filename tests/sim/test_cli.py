@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -58,3 +59,19 @@ def test_serve_runs_on_a_loopback_port():
         proc.terminate()
         out, _ = proc.communicate(timeout=10)
     assert f"SPACETRADERS_API_URL=http://127.0.0.1:{port}/v2" in out
+
+
+@pytest.mark.slow
+def test_serve_with_global_json_prints_one_json_document():
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spacetraders.cli.main", "--json", "sim", "serve", "--port", str(port), "--seed", "4"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+    assert first["api_url"] == f"http://127.0.0.1:{port}/v2" and first["rate_limit"] is True
