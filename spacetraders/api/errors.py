@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from spacetraders.errors import SpacetradersError
 
-class ApiError(Exception):
+
+class ApiError(SpacetradersError):
     """A request the API (or the way to it) refused. `status`/`code` are None when no
-    HTTP response was received."""
+    HTTP response was received. A user-facing error: the CLI prints it as one line."""
 
     def __init__(
         self,

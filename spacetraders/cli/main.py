@@ -11,7 +11,6 @@ import typer
 from rich.console import Console
 
 from spacetraders import __version__
-from spacetraders.api.errors import ApiError
 from spacetraders.cli import (
     assignments,
     container,
@@ -91,9 +90,6 @@ def run(argv: list[str] | None = None) -> int:
     except SpacetradersError as exc:
         _fail(err, str(exc), verbose)
         return exc.exit_code
-    except ApiError as exc:  # the game server said no: its message, one line
-        _fail(err, str(exc), verbose)
-        return 1
     except (KeyboardInterrupt, typer.Abort):
         err.print("error: interrupted")
         return 130
