@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from alembic import command
 from spacetraders.errors import SpacetradersError
 from spacetraders.persistence.database import Database
 

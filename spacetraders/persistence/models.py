@@ -159,11 +159,12 @@ class Daemon(Base):
     """A supervisor process. Its heartbeat renews its lease; an expired lease means dead."""
 
     __tablename__ = "daemons"
+    __table_args__ = (CheckConstraint("status IN ('running','stopping','stopped','dead')", name="status"),)
 
     daemon_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     hostname: Mapped[str] = mapped_column(String(255))
     pid: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))  # running, stopping, stopped
+    status: Mapped[str] = mapped_column(String(16))  # running, stopping, stopped, dead (lease expired)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lease_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -91,3 +91,13 @@ def test_config_is_json_that_postgres_can_query(db, backend):
     )
     with db.read() as session:
         assert session.execute(text(query)).one() == ("X1-TS98", "ScoutTourCommand")
+
+
+def test_unknown_daemon_status_is_rejected(db):
+    from spacetraders.persistence.models import Daemon
+
+    now = utcnow()
+    with pytest.raises(IntegrityError):
+        with db.transaction() as uow:
+            uow.session.add(Daemon(daemon_id="d1", hostname="h", pid=1, status="zombie", started_at=now,
+                                   heartbeat_at=now, lease_expires_at=now))
