@@ -51,9 +51,14 @@ def create_container(
     max_restarts: int = 5,
     restart_window_s: int = 600,
     operation: str = "command",
+    take_from: str | None = None,
     now: datetime,
 ) -> Container:
-    """A STARTING container and, if it drives a ship, that ship's active assignment."""
+    """A STARTING container and, if it drives a ship, that ship's active assignment.
+
+    `take_from` names the live container that holds the ship now: it is ended (STOPPED)
+    and the assignment MOVED from it to the new one, all in this savepoint.
+    """
     try:
         policy = _policy(restart_policy)
     except ValueError as exc:
@@ -63,7 +68,9 @@ def create_container(
     if uow.players.get(player_id) is None:
         raise NotFound(f"no player with id {player_id}")
     ship = params.get("ship_symbol")
-    if ship:
+    if take_from is not None and not ship:
+        raise ConfigError("only a container that drives a ship can take it over from another")
+    if ship and take_from is None:
         _refuse_if_held(uow, player_id, ship)
     with _atomic(uow):
         container = uow.containers.add(
@@ -82,9 +89,26 @@ def create_container(
             )
         )
         record_event(uow, container.container_id, S.STARTING, "created", now)
-        if ship:
+        if take_from is not None:
+            _hand_over(uow, take_from, container, now)
+        elif ship:
             uow.assignments.assign(player_id, ship, container.container_id, operation=operation, now=now)
     return container
+
+
+def _hand_over(uow: UnitOfWork, old_id: str, new: Container, now: datetime) -> None:
+    """End the old holder of the new container's ship and move the assignment to the new one."""
+    old = _get(uow, old_id)
+    ship = config_params(new)["ship_symbol"]
+    if old.player_id != new.player_id or config_params(old).get("ship_symbol") != ship:
+        raise ConfigError(f"container {old_id} does not drive {ship}")
+    if old.status not in LIVE_STATUSES:
+        raise SpacetradersError(f"container {old_id} is already {old.status}")
+    reason = f"replaced by {new.container_id}"
+    if not _cas(uow, old_id, expected=[old.status], new=S.STOPPED, owner=_UNSET, stopped_at=now, exit_reason=reason):
+        raise SpacetradersError(f"container {old_id} changed while replacing it; try again")
+    record_event(uow, old_id, S.STOPPED, reason, now)
+    uow.assignments.move(new.player_id, ship, from_container=old_id, to_container=new.container_id, now=now)
 
 
 def claim_start(uow: UnitOfWork, container_id: str, *, daemon_id: str, now: datetime) -> Container | None:

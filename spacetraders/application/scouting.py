@@ -17,7 +17,7 @@ from typing import Any
 from spacetraders.api.client import SpaceTradersClient
 from spacetraders.api.errors import NotFoundError
 from spacetraders.api.models import Ship
-from spacetraders.application.containers import create_container, record_event
+from spacetraders.application.containers import create_container
 from spacetraders.application.daemons import live_daemons
 from spacetraders.application.universe import (
     MARKETPLACE,
@@ -27,7 +27,7 @@ from spacetraders.application.universe import (
     parse_waypoint_symbol,
     system_waypoints,
 )
-from spacetraders.domain.containers import LIVE_STATUSES, ContainerStatus
+from spacetraders.domain.containers import LIVE_STATUSES
 from spacetraders.domain.navigation import Point
 from spacetraders.domain.planning import MarketSite, Plan, ShipSpec, plan_tours
 from spacetraders.errors import ConfigError, NotFound, SpacetradersError
@@ -292,9 +292,7 @@ def _start(
 ) -> TourOutcome:
     if outcome.action in ("unchanged", "idle"):
         return outcome
-    replaced = None
-    if holder is not None:
-        replaced = _stop_for_replacement(uow, holder, player_id, outcome.ship_symbol, now)
+    replaced = holder.container_id if holder is not None else None
     container = create_container(
         uow,
         player_id=player_id,
@@ -308,30 +306,14 @@ def _start(
             "min_interval": request.min_interval,
             "start_delay": outcome.start_delay,
         },
+        take_from=replaced,  # --replace: the holder is ended and the ship moved, here
         now=now,
     )
-    if replaced:
-        record_event(uow, replaced, ContainerStatus.STOPPED, f"replaced by {container.container_id}", now)
     return TourOutcome(**(outcome.__dict__ | {
         "action": "replaced" if replaced else "created",
         "container_id": container.container_id,
         "replaced_container_id": replaced,
     }))
-
-
-def _stop_for_replacement(uow: UnitOfWork, holder: _Holder, player_id: int, ship: str, now: datetime) -> str:
-    """End the container holding the ship (STOPPED, as a user restart does) and free the ship,
-    in this same transaction, for the new container to take. A running one is stopped by its
-    daemon, which sees the row is no longer RUNNING and writes nothing more."""
-    old = holder.container_id
-    if not uow.containers.set_status(
-        old, expected=[holder.status], new=ContainerStatus.STOPPED, stopped_at=now,
-        exit_reason="replaced by `scout markets --replace`",
-    ):
-        raise SpacetradersError(f"container {old} changed while replacing it; try again")
-    if not uow.assignments.release(player_id, ship, old, "replaced by scout markets", now=now):
-        raise SpacetradersError(f"ship {ship} moved while replacing container {old}; try again")
-    return old
 
 
 def _result(
