@@ -23,11 +23,14 @@ from spacetraders.application.daemons import (
 )
 from spacetraders.application.queries import successor_of
 from spacetraders.domain.containers import ContainerStatus
+from spacetraders.operations import registry
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import Container, ContainerLog, Daemon
 from spacetraders.persistence.unit_of_work import UnitOfWork
 
-LOCK_KEY = 0x5354_5243  # "STRC": reconcile's advisory lock id
+# Advisory locks are database-wide: the key includes the schema, so fleets kept in different
+# schemas of one database reconcile independently.
+LOCK_NAME = "spacetraders.reconcile"
 RECONCILER = "reconcile"  # stands where recovery code expects the recovering daemon's id
 RECOVERY_BATCH = 10_000
 PRUNE_BATCH = 50_000
@@ -42,6 +45,7 @@ class ReconcileReport:
     stale_heartbeats: list[str] = field(default_factory=list)
     fixes: list[FixAction] = field(default_factory=list)
     logs_pruned: int = 0
+    unknown_command_types: dict[str, int] = field(default_factory=dict)  # queued work no daemon can run
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -61,7 +65,11 @@ class ReconcileReport:
             f"{self.logs_pruned} log line(s) pruned",
         ]
         state = "consistent" if self.consistent else "INCONSISTENT: " + "; ".join(self.problems)
-        return f"reconcile ({verb}): " + ", ".join(parts) + f" — {state}"
+        warning = "".join(
+            f"; warning: {n} queued container(s) of unknown command type {t}"
+            for t, n in self.unknown_command_types.items()
+        )
+        return f"reconcile ({verb}): " + ", ".join(parts) + f" — {state}{warning}"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -73,6 +81,7 @@ class ReconcileReport:
             "stale_heartbeats": self.stale_heartbeats,
             "fixes": [f.as_dict() for f in self.fixes],
             "logs_pruned": self.logs_pruned,
+            "unknown_command_types": self.unknown_command_types,
             "problems": self.problems,
             "summary": self.summary(),
         }
@@ -95,6 +104,7 @@ def reconcile(
         report.stale_heartbeats = _stale_heartbeats(uow, now - stale_after)
         report.fixes = fix_assignments(uow, now=now, dry_run=dry_run)
         report.logs_pruned = _prune_logs(uow, now - log_retention, dry_run)
+        report.unknown_command_types = _unknown_command_types(uow)
         # What a fix cannot repair (conflicts) is left for a person; after a real run,
         # anything still planned means the database is not consistent.
         leftovers = [a for a in report.fixes if a.action == "conflict"] if dry_run else fix_plan(uow.session)
@@ -105,7 +115,8 @@ def reconcile(
 def _take_lock(uow: UnitOfWork) -> bool:
     if uow.session.get_bind().dialect.name != "postgresql":
         return True  # SQLite: BEGIN IMMEDIATE already serialises writers
-    return bool(uow.session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}).scalar())
+    lock = text("SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || ':' || :name))")
+    return bool(uow.session.execute(lock, {"name": LOCK_NAME}).scalar())
 
 
 def _recover_dead_daemons_work(uow: UnitOfWork, now: datetime, dry_run: bool) -> tuple[list[str], list[dict[str, str | None]]]:
@@ -134,6 +145,17 @@ def _stale_heartbeats(uow: UnitOfWork, cutoff: datetime) -> list[str]:
             .order_by(Container.container_id)
         )
     )
+
+
+def _unknown_command_types(uow: UnitOfWork) -> dict[str, int]:
+    """STARTING containers whose command type this version cannot run: no daemon will claim them."""
+    rows = uow.session.execute(
+        select(Container.command_type, func.count())
+        .where(Container.status == ContainerStatus.STARTING.value, Container.command_type.not_in(registry.load_all()))
+        .group_by(Container.command_type)
+        .order_by(Container.command_type)
+    )
+    return {command_type: int(n) for command_type, n in rows}
 
 
 def _prune_logs(uow: UnitOfWork, cutoff: datetime, dry_run: bool) -> int:

@@ -13,9 +13,8 @@ logger = logging.getLogger(__name__)
 
 _OPERATIONS: dict[str, Operation] = {}
 
-# Modules that define command types. A missing optional one (written elsewhere, later) is skipped.
-BUILTIN_MODULES = ("spacetraders.operations.builtin",)
-OPTIONAL_MODULES = ("spacetraders.operations.scout_tour",)
+# Modules that define command types.
+MODULES = ("spacetraders.operations.builtin", "spacetraders.operations.scout_tour")
 
 
 def register(command_type: str) -> Callable[[Operation], Operation]:
@@ -45,13 +44,6 @@ def known() -> list[str]:
 
 def load_all() -> list[str]:
     """Import every module that registers command types; returns the known command types."""
-    for name in BUILTIN_MODULES:
+    for name in MODULES:
         importlib.import_module(name)
-    for name in OPTIONAL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # the module exists but one of ITS imports is missing: a real bug
-                raise
-            logger.info("optional operations module %s is not installed", name)
     return known()

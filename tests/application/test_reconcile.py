@@ -133,3 +133,13 @@ def test_cli_exit_codes(capsys, db, db_url):
         make_container(uow, 1, "COOPER-9", status=ContainerStatus.STARTING)
     bad = cli(capsys, "--db", db_url, "reconcile")
     assert bad.code == 1 and "not consistent" in bad.err
+
+
+def test_warns_about_queued_work_no_daemon_can_run(db):
+    with db.transaction() as uow:
+        make_player(uow, player_id=1)
+        make_container(uow, 1, "COOPER-2", status=ContainerStatus.STARTING, command_type="MiningCommandFromTheFuture")
+        make_container(uow, 1, "COOPER-3", status=ContainerStatus.STARTING)  # a ScoutTourCommand: known
+    report = reconcile(db, now=utcnow())
+    assert report.unknown_command_types == {"MiningCommandFromTheFuture": 1}
+    assert report.consistent and "unknown command type MiningCommandFromTheFuture" in report.summary()
