@@ -54,7 +54,10 @@ def list_(
             console.print("no containers" if all_ or statuses else "no live containers (use --all to see finished ones)")
             return
         table = Table(title="Containers")
-        for column in ("id", "player", "ship", "command", "status", "restarts", "age/uptime", "daemon"):
+        # In a narrow terminal the id (what every other command takes) folds onto a second
+        # line instead of being cut with an ellipsis.
+        table.add_column("id", overflow="fold")
+        for column in ("player", "ship", "command", "status", "restarts", "age/uptime", "daemon"):
             table.add_column(column)
         for r in rows:
             table.add_row(

@@ -232,6 +232,9 @@ def demo(
         if keep:
             summary["map_url"] = story.start_serve()
             summary["env"] = story.env
+            env = " ".join(f"{k}={v}" for k, v in story.env.items())
+            pids = " ".join(str(c.pid) for c in story.children)
+            summary["stop_command"] = f"env {env} spacetraders daemon stop; kill {pids}; rm -r {workdir}"
         if keep:
             (workdir / "demo.pids").write_text("".join(f"{c.pid}\n" for c in story.children))
     except BaseException:
@@ -276,9 +279,8 @@ def render(console: Console, summary: dict[str, Any], keep: bool) -> None:
         env = " ".join(f"{k}={v}" for k, v in summary["env"].items())
         console.print(f"\n[bold]The map:[/] {summary['map_url']}\n"
                       f"Simulator, daemon and map server keep running (files in {summary['workdir']}).\n"
-                      f"Use them with:  export {env}\n"
-                      "Stop with: spacetraders daemon stop; then kill the simulator and server "
-                      f"(their pids are in {summary['workdir']}/demo.pids).")
+                      f"Use them with:\n  export {env}\n"
+                      f"Stop everything with:\n  {summary['stop_command']}", soft_wrap=True)
     else:
         console.print("\nEverything was stopped and removed. Run [bold]spacetraders demo --keep[/] to leave the "
                       "simulator, the daemon and the map server running and open the map in a browser.")
