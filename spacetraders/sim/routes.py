@@ -18,6 +18,12 @@ def _sim(request: Request) -> Simulator:
     return request.app.state.sim  # type: ignore[no-any-return]
 
 
+def _caller(request: Request) -> tuple[Simulator, Any]:
+    """The simulator and the agent whose token authorises this request (401 otherwise)."""
+    sim = _sim(request)
+    return sim, sim.agent_for(request.headers.get("authorization"))
+
+
 def _data(data: Any, status: int = 200, meta: dict[str, int] | None = None) -> JSONResponse:
     body: dict[str, Any] = {"data": data}
     if meta is not None:
@@ -54,13 +60,13 @@ async def register(request: Request) -> JSONResponse:
 
 @router.get("/my/agent")
 async def my_agent(request: Request) -> JSONResponse:
-    return _data(_sim(request).agent_for(request.headers.get("authorization")).api())
+    _, agent = _caller(request)
+    return _data(agent.api())
 
 
 @router.get("/my/ships")
 async def my_ships(request: Request) -> JSONResponse:
-    sim = _sim(request)
-    agent = sim.agent_for(request.headers.get("authorization"))
+    sim, agent = _caller(request)
     page, limit = _page(request)
     data, meta = sim.list_ships(agent, page, limit)
     return _data(data, meta=meta)
@@ -68,46 +74,43 @@ async def my_ships(request: Request) -> JSONResponse:
 
 @router.get("/my/ships/{ship_symbol}")
 async def my_ship(request: Request, ship_symbol: str) -> JSONResponse:
-    sim = _sim(request)
-    return _data(sim.ship(sim.agent_for(request.headers.get("authorization")), ship_symbol).api())
+    sim, agent = _caller(request)
+    return _data(sim.ship(agent, ship_symbol).api())
 
 
 @router.post("/my/ships/{ship_symbol}/orbit")
 async def orbit(request: Request, ship_symbol: str) -> JSONResponse:
-    sim = _sim(request)
-    return _data(sim.orbit(sim.agent_for(request.headers.get("authorization")), ship_symbol))
+    sim, agent = _caller(request)
+    return _data(sim.orbit(agent, ship_symbol))
 
 
 @router.post("/my/ships/{ship_symbol}/dock")
 async def dock(request: Request, ship_symbol: str) -> JSONResponse:
-    sim = _sim(request)
-    return _data(sim.dock(sim.agent_for(request.headers.get("authorization")), ship_symbol))
+    sim, agent = _caller(request)
+    return _data(sim.dock(agent, ship_symbol))
 
 
 @router.post("/my/ships/{ship_symbol}/navigate")
 async def navigate(request: Request, ship_symbol: str) -> JSONResponse:
-    sim = _sim(request)
-    agent = sim.agent_for(request.headers.get("authorization"))
+    sim, agent = _caller(request)
     return _data(sim.navigate(agent, ship_symbol, await _body(request)))
 
 
 @router.get("/my/ships/{ship_symbol}/nav")
 async def ship_nav(request: Request, ship_symbol: str) -> JSONResponse:
-    sim = _sim(request)
-    return _data(sim.ship(sim.agent_for(request.headers.get("authorization")), ship_symbol).nav_api())
+    sim, agent = _caller(request)
+    return _data(sim.ship(agent, ship_symbol).nav_api())
 
 
 @router.patch("/my/ships/{ship_symbol}/nav")
 async def patch_nav(request: Request, ship_symbol: str) -> JSONResponse:
-    sim = _sim(request)
-    agent = sim.agent_for(request.headers.get("authorization"))
+    sim, agent = _caller(request)
     return _data(sim.set_flight_mode(agent, ship_symbol, await _body(request)))
 
 
 @router.post("/my/ships/{ship_symbol}/refuel")
 async def refuel(request: Request, ship_symbol: str) -> JSONResponse:
-    sim = _sim(request)
-    agent = sim.agent_for(request.headers.get("authorization"))
+    sim, agent = _caller(request)
     return _data(sim.refuel(agent, ship_symbol, await _body(request)))
 
 
