@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import aliased
 
 from spacetraders.application.assignments import FixAction, fix_assignments, fix_plan
 from spacetraders.application.daemons import (
@@ -21,7 +22,6 @@ from spacetraders.application.daemons import (
     orphaned_containers_query,
     recover_orphans,
 )
-from spacetraders.application.queries import successor_of
 from spacetraders.domain.containers import ContainerStatus
 from spacetraders.operations import registry
 from spacetraders.persistence.database import Database
@@ -127,13 +127,16 @@ def _recover_dead_daemons_work(uow: UnitOfWork, now: datetime, dry_run: bool) ->
         alive = select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON_STATUSES), Daemon.lease_expires_at > now)
         orphans = uow.session.execute(orphaned_containers_query(alive)).all()
         return dead, [{"container_id": c, "daemon_id": d, "replacement": None} for c, d in orphans]
-    owners = dict(uow.session.execute(orphaned_containers_query(
-        select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON_STATUSES), Daemon.lease_expires_at > now)
-    )).all())
     dead, recovered = recover_orphans(uow, daemon_id=RECONCILER, now=now, limit=RECOVERY_BATCH)
-    return dead, [
-        {"container_id": c, "daemon_id": owners.get(c), "replacement": successor_of(uow.session, c)} for c in recovered
-    ]
+    # The ended rows keep their owner; their replacements point back at them: one query for both.
+    successor = aliased(Container)
+    rows = uow.session.execute(
+        select(Container.container_id, Container.daemon_id, successor.container_id)
+        .outerjoin(successor, successor.restarted_from == Container.container_id)
+        .where(Container.container_id.in_(recovered))
+        .order_by(Container.container_id)
+    )
+    return dead, [{"container_id": c, "daemon_id": d, "replacement": r} for c, d, r in rows]
 
 
 def _stale_heartbeats(uow: UnitOfWork, cutoff: datetime) -> list[str]:
