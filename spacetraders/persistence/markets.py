@@ -94,6 +94,10 @@ class GoodView:
     sell_price: int | None
     trade_volume: int | None
 
+    @classmethod
+    def from_row(cls, g: MarketGood) -> GoodView:
+        return cls(g.symbol, g.type, g.supply, g.activity, g.purchase_price, g.sell_price, g.trade_volume)
+
 
 @dataclass(frozen=True)
 class MarketView:
@@ -115,10 +119,7 @@ def market_with_goods(session: Session, waypoint_symbol: str) -> MarketView:
         market.waypoint_symbol,
         market.system_symbol,
         market.updated_at,
-        tuple(
-            GoodView(g.symbol, g.type, g.supply, g.activity, g.purchase_price, g.sell_price, g.trade_volume)
-            for g in goods
-        ),
+        tuple(GoodView.from_row(g) for g in goods),
     )
 
 

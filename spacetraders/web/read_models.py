@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from spacetraders.application.tours import LIVE, SCOUT_TOUR, system_coordinates
 from spacetraders.errors import NotFound
 from spacetraders.persistence.assignments import ACTIVE
 from spacetraders.persistence.containers import config_param_sql
+from spacetraders.persistence.markets import GoodView
 from spacetraders.persistence.models import (
     Container,
     MarketGood,
@@ -128,17 +130,7 @@ def markets(session: Session, system: str, *, now: datetime) -> list[dict[str, A
         .order_by(MarketGood.waypoint_symbol, MarketGood.symbol)
     )
     for g in good_rows:
-        goods[g.waypoint_symbol].append(
-            {
-                "symbol": g.symbol,
-                "type": g.type,
-                "supply": g.supply,
-                "activity": g.activity,
-                "purchase_price": g.purchase_price,
-                "sell_price": g.sell_price,
-                "trade_volume": g.trade_volume,
-            }
-        )
+        goods[g.waypoint_symbol].append(asdict(GoodView.from_row(g)))
     rows = session.execute(
         select(MarketRow.waypoint_symbol, MarketRow.updated_at)
         .where(MarketRow.system_symbol == system)
