@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from spacetraders.cli.sim import app
+from tests.simserver import free_port
 
 
 def test_serve_help_lists_the_options():
@@ -28,15 +28,9 @@ def test_serve_rejects_a_missing_universe_file(tmp_path: Path):
     assert result.exit_code == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_serve_runs_on_a_loopback_port():
-    port = _free_port()
+    port = free_port()
     code = "from spacetraders.cli.sim import app; app()"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "serve", "--port", str(port), "--seed", "4", "--no-rate-limit"],
@@ -63,7 +57,7 @@ def test_serve_runs_on_a_loopback_port():
 
 @pytest.mark.slow
 def test_serve_with_global_json_prints_one_json_document():
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "spacetraders.cli.main", "--json", "sim", "serve", "--port", str(port), "--seed", "4"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
