@@ -29,13 +29,6 @@ class AssignmentRepository:
     def get(self, player_id: int, ship_symbol: str) -> ShipAssignment | None:
         return self._session.get(ShipAssignment, (player_id, ship_symbol), populate_existing=True)
 
-    def active_for_container(self, container_id: str) -> ShipAssignment | None:
-        return self._session.scalars(
-            select(ShipAssignment).where(
-                ShipAssignment.container_id == container_id, ShipAssignment.status == ACTIVE
-            )
-        ).one_or_none()
-
     def list(self, player_id: int | None = None, *, active_only: bool = True) -> list[ShipAssignment]:
         query = select(ShipAssignment).order_by(ShipAssignment.player_id, ShipAssignment.ship_symbol)
         if player_id is not None:

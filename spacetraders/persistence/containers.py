@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, cast, delete, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from spacetraders.domain.containers import LIVE_STATUSES, ContainerStatus
+from spacetraders.domain.containers import ContainerStatus
 from spacetraders.persistence.models import Container
 
 _UNSET: Any = object()
@@ -62,19 +62,6 @@ class ContainerRepository:
         if command_type is not None:
             query = query.where(Container.command_type == command_type)
         return list(self._session.scalars(query))
-
-    def live_for_ship(self, player_id: int, ship_symbol: str) -> list[Container]:
-        """Live containers whose params name this ship, newest first (set-based, via JSON text)."""
-        candidates = self._session.scalars(
-            select(Container)
-            .where(
-                Container.player_id == player_id,
-                Container.status.in_([s.value for s in LIVE_STATUSES]),
-                Container.config.contains(f'"ship_symbol": "{ship_symbol}"'),
-            )
-            .order_by(Container.created_at.desc(), Container.container_id.desc())
-        )
-        return [c for c in candidates if config_params(c).get("ship_symbol") == ship_symbol]
 
     def set_status(
         self,

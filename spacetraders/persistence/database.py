@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -86,10 +86,6 @@ class Database:
             with session.begin():
                 yield session
                 session.rollback()
-
-    def check_connection(self) -> None:
-        with self.read() as session:
-            session.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()

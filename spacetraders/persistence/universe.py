@@ -147,7 +147,3 @@ def _nav_values(nav: ShipNav, fuel: Fuel | None, now: datetime) -> dict[str, Any
     if fuel is not None:
         values |= {"fuel_current": fuel.current, "fuel_capacity": fuel.capacity}
     return values
-
-
-def get_ship_row(session: Session, player_id: int, ship_symbol: str) -> ShipRow | None:
-    return session.get(ShipRow, (player_id, ship_symbol))
