@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
@@ -12,12 +12,17 @@ from alembic.script import ScriptDirectory
 from spacetraders.errors import SpacetradersError
 from spacetraders.persistence.database import Database
 
-ROOT = Path(__file__).resolve().parents[2]
+def _script_location() -> str:
+    """The migration scripts ship inside the package, so a wheel install can migrate too
+    (setuptools installs packages as plain directories, which Alembic needs)."""
+    return str(files("spacetraders") / "migrations")
 
 
 def alembic_config(db: Database) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
+    # No ini file: the package carries everything Alembic needs (the top-level alembic.ini is
+    # only for developers who run `alembic` by hand).
+    config = Config()
+    config.set_main_option("script_location", _script_location())
     config.set_main_option("sqlalchemy.url", db.url.render_as_string(hide_password=False).replace("%", "%%"))
     config.attributes["configure_logging"] = False
     return config
