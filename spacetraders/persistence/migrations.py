@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from spacetraders.errors import SpacetradersError
 from spacetraders.persistence.database import Database
 
+
 def _script_location() -> str:
     """The migration scripts ship inside the package, so a wheel install can migrate too
     (setuptools installs packages as plain directories, which Alembic needs)."""
