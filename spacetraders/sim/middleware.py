@@ -1,6 +1,7 @@
 """Cross-cutting behaviour of every /v2 request, as a plain ASGI middleware (cheap):
-the server's Date header, the per-token rate limiter, random faults, scripted per-ship
-failures. Control routes (/_sim/...) pass straight through.
+the server's Date header and CORS exposure of the rate-limit headers, the per-IP and
+per-account rate limiter, random faults, scripted per-ship failures. Control routes
+(/_sim/...) pass straight through.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ from spacetraders.sim.simulator import Simulator
 from spacetraders.sim.timefmt import http_date
 
 SHIP_ROUTE_PREFIX = "/v2/my/ships/"
+# Like the real server (NOTES.md §7): browsers may read the rate-limit headers.
+CORS_HEADERS = [
+    (b"access-control-allow-origin", b"*"),
+    (
+        b"access-control-expose-headers",
+        b"Retry-After, x-ratelimit-type, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, "
+        b"x-ratelimit-limit-burst, x-ratelimit-limit-per-second",
+    ),
+]
 
 
 class SimMiddleware:
@@ -32,9 +42,9 @@ class SimMiddleware:
             return
         sim = self.sim
         now = sim.now()
-        headers: list[tuple[bytes, bytes]] = [(b"date", http_date(now).encode())]
+        headers: list[tuple[bytes, bytes]] = [(b"date", http_date(now).encode()), *CORS_HEADERS]
         if sim.config.enforce_rate_limit:
-            decision = sim.limiter.acquire(_limit_key(scope), sim.clock.monotonic())
+            decision = sim.limiter.acquire(_client_ip(scope), _account(sim, scope), sim.clock.monotonic())
             limit_headers = decision.headers(now)
             if not decision.allowed:
                 body = error_envelope(429, "You have reached your API limit.", _limit_data(decision, limit_headers))
@@ -45,10 +55,10 @@ class SimMiddleware:
         if fault is Fault.SERVER_ERROR:
             body = error_envelope(500, "Something unexpected went wrong! (injected fault)")
             body["error"]["requestId"] = secrets.token_hex(8)
-            await _send_json(send, 500, body, headers[:1])
+            await _send_json(send, 500, body, headers[:3])
             return
         if fault is Fault.RATE_LIMIT:
-            await _send_json(send, 429, error_envelope(429, "Too many requests (injected upstream limit)."), headers[:1])
+            await _send_json(send, 429, error_envelope(429, "Too many requests (injected upstream limit)."), headers[:3])
             return
         if fault is Fault.SLOW:
             await sim.clock.sleep(sim.config.faults.slow_seconds)
@@ -68,12 +78,19 @@ class SimMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def _limit_key(scope: Scope) -> str:
+def _client_ip(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def _account(sim: Simulator, scope: Scope) -> str | None:
+    """The account a request's bearer token belongs to; an unknown token counts as its own."""
     for name, value in scope.get("headers", ()):
         if name == b"authorization":
-            return "token:" + value.decode("latin-1")
-    client = scope.get("client")
-    return f"ip:{client[0] if client else 'unknown'}"
+            authorization = value.decode("latin-1")
+            agent = sim.optional_agent(authorization)
+            return agent.account_token_digest if agent is not None else "token:" + authorization
+    return None
 
 
 def _limit_data(decision: Decision, headers: dict[str, str]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from spacetraders.sim.markets import ACTIVITY_LEVELS, SUPPLY_LEVELS, Market, sta
 from spacetraders.sim.ratelimit import RateLimiter
 from spacetraders.sim.ship_templates import TEMPLATES
 from spacetraders.sim.ships import DOCKED, IN_ORBIT, IN_TRANSIT, Ship
+from spacetraders.sim.spec_enums import WAYPOINT_TRAITS, WAYPOINT_TYPES
 from spacetraders.sim.timefmt import iso
 from spacetraders.sim.universe import System, Universe, Waypoint
 from spacetraders.sim.universe_file import load_universe
@@ -259,11 +260,14 @@ class Simulator:
         return {"nav": ship.nav_api(), "fuel": ship.fuel_api(), "events": []}
 
     def set_flight_mode(self, agent: Agent, symbol: str, body: Any) -> dict[str, Any]:
-        mode = body.get("flightMode") if isinstance(body, dict) else None
-        if mode not in FlightMode.__members__:
+        if not isinstance(body, dict):
+            raise validation_error("body", "expected a JSON object")
+        mode = body.get("flightMode")  # optional in the spec: absent changes nothing
+        if mode is not None and (not isinstance(mode, str) or mode not in FlightMode.__members__):
             raise validation_error("flightMode", f"must be one of {', '.join(FlightMode.__members__)}")
         ship = self.ship(agent, symbol)
-        ship.flight_mode = mode  # applies to the next trip; the current one keeps its arrival
+        if mode is not None:
+            ship.flight_mode = mode  # applies to the next trip; the current one keeps its arrival
         return {"nav": ship.nav_api(), "fuel": ship.fuel_api(), "events": []}
 
     def refuel(self, agent: Agent, symbol: str, body: Any) -> dict[str, Any]:
@@ -332,11 +336,16 @@ class Simulator:
     def list_waypoints(
         self, system_symbol: str, page: int, limit: int, type_: str | None = None, traits: list[str] | None = None
     ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        if type_ is not None and type_ not in WAYPOINT_TYPES:
+            raise validation_error("type", "must be one of the WaypointType values")
+        unknown = [t for t in traits or () if t not in WAYPOINT_TRAITS]
+        if unknown:
+            raise validation_error("traits", f"unknown WaypointTraitSymbol: {', '.join(unknown)}")
         waypoints = self.system(system_symbol).waypoints
         if type_:
-            waypoints = [w for w in waypoints if w.type == type_.upper()]
+            waypoints = [w for w in waypoints if w.type == type_]
         if traits:
-            wanted = {t.upper() for t in traits}
+            wanted = set(traits)
             waypoints = [w for w in waypoints if wanted <= w.trait_symbols]
         start = (page - 1) * limit
         return [w.api for w in waypoints[start : start + limit]], {"total": len(waypoints), "page": page, "limit": limit}

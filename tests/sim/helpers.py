@@ -24,8 +24,13 @@ _names = itertools.count(1)
 class SyncClient:
     """The few httpx.Client methods tests need, over the app's ASGI interface."""
 
-    def __init__(self, app: FastAPI) -> None:
-        self.transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    def __init__(self, app: FastAPI, ip: str = "127.0.0.1") -> None:
+        self.app = app
+        self.transport = httpx.ASGITransport(app=app, client=(ip, 50000))
+
+    def from_ip(self, ip: str) -> None:
+        """Send the next requests from another client address."""
+        self.transport = httpx.ASGITransport(app=self.app, client=(ip, 50000))
 
     def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
         async def send() -> httpx.Response:

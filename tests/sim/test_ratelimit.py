@@ -16,7 +16,9 @@ def _burst(h, n: int) -> list:
 
 def test_two_static_then_thirty_burst_then_429_with_headers():
     h = harness(rate_limit=True)
-    h.register()  # one request on the account token's own budget
+    h.client.from_ip("10.0.0.9")
+    h.register()  # from elsewhere: charged to that IP, not to this one
+    h.client.from_ip("127.0.0.1")
     responses = _burst(h, 33)
     assert [r.status_code for r in responses[:32]] == [200] * 32
     assert responses[0].headers["x-ratelimit-remaining"] == "1"
@@ -36,7 +38,9 @@ def test_two_static_then_thirty_burst_then_429_with_headers():
 
 def test_static_pool_refills_after_one_second_burst_after_sixty():
     h = harness(rate_limit=True)
+    h.client.from_ip("10.0.0.9")
     h.register()
+    h.client.from_ip("127.0.0.1")
     _burst(h, 32)
     h.clock.advance(0.5)
     r = h.get("/my/agent")
@@ -51,20 +55,60 @@ def test_static_pool_refills_after_one_second_burst_after_sixty():
     assert [r.status_code for r in _burst(h, 3)] == [200, 200, 429]
 
 
-def test_limits_are_per_token_and_can_be_disabled():
+def test_ip_and_account_limits_apply_together():
     h = harness(rate_limit=True)
-    h.register("FIRST")
+    h.register("FIRST", account="first-account")
     first = h.token
-    assert _burst(h, 33)[-1].status_code == 429
-    h.register("SECOND")
+    assert _burst(h, 31)[-1].status_code == 200  # registering took one request from this IP
+    h.client.from_ip("10.0.0.2")  # a second agent elsewhere has its own IP and account budgets
+    h.register("SECOND", account="second-account")
     assert h.get("/my/agent").status_code == 200
+    h.token = first  # the first account's last request, then it is spent whatever IP it calls from
+    assert h.get("/my/agent").status_code == 200
+    limited = h.get("/my/agent")
+    assert limited.status_code == 429 and limited.headers["x-ratelimit-type"] == "account"
+    h.client.from_ip("10.0.0.4")
+    h.register("THIRD", account="third-account")
+    h.client.from_ip("127.0.0.1")  # FIRST's IP is spent too: a fresh agent behind it shares its budget
+    assert h.token != first
+    limited = h.get("/my/agent")
+    assert limited.status_code == 429 and limited.headers["x-ratelimit-type"] == "IP-address"
+    assert error(limited)["data"]["type"] == "IP-address"
+
+
+def test_a_refused_request_costs_neither_budget():
+    h = harness(rate_limit=True)
+    h.register("FIRST", account="first-account")
+    first = h.token
+    _burst(h, 31)  # this IP (registering took one) and FIRST's account are spent
+    h.client.from_ip("10.0.0.3")
+    h.register("SECOND", account="second-account")
+    second = h.token
+    h.client.from_ip("127.0.0.1")
+    assert h.get("/my/agent").status_code == 429  # SECOND behind the spent IP: refused...
+    h.client.from_ip("10.0.0.3")
+    h.token = second
+    # ...and not charged to SECOND's account, which has its 32; this IP has 31 left after registering
+    assert [r.status_code for r in _burst(h, 32)] == [200] * 31 + [429]
     h.token = first
     assert h.get("/my/agent").status_code == 429
+
+
+def test_limits_can_be_disabled():
     free = harness(rate_limit=False)
     free.register()
     responses = _burst(free, 100)
     assert {r.status_code for r in responses} == {200}
     assert "x-ratelimit-limit" not in responses[0].headers
+
+
+def test_rate_limit_headers_are_exposed_to_browsers():
+    h = harness(rate_limit=True)
+    h.register()
+    r = h.get("/my/agent")
+    exposed = {name.strip().lower() for name in r.headers["access-control-expose-headers"].split(",")}
+    assert LIMIT_HEADERS | {"retry-after"} <= exposed
+    assert r.headers["access-control-allow-origin"] == "*"
 
 
 def test_control_routes_are_never_limited():
