@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from spacetraders.sim.errors import SimError
 from spacetraders.sim.ships import Ship
 
 STARTING_CREDITS = 175_000
@@ -54,10 +55,23 @@ class Agent:
     ships: dict[str, Ship] = field(default_factory=dict, repr=False)
     next_ship_number: int = 1
 
+    def spend(self, amount: int, what: str) -> None:
+        """Pay `amount` credits for `what`, or 4600 without changing anything."""
+        if amount > self.credits:
+            raise SimError(400, 4600, f"Agent has insufficient funds for {what}: {amount} credits needed, "
+                           f"{self.credits} available.", {"creditsAvailable": self.credits, "totalPrice": amount})
+        self.credits -= amount
+
     def new_ship_symbol(self) -> str:
         symbol = f"{self.symbol}-{self.next_ship_number:X}"
         self.next_ship_number += 1
         return symbol
+
+    def public_api(self) -> dict[str, Any]:
+        """The agent as others see it (GET /agents): no accountId."""
+        body = self.api()
+        del body["accountId"]
+        return body
 
     def api(self) -> dict[str, Any]:
         return {

@@ -65,6 +65,7 @@ GOODS: dict[str, Good] = _goods(
     ("LIQUID_HYDROGEN", "Liquid Hydrogen", 50, "Cryogenic hydrogen siphoned from gas giants."),
     ("LIQUID_NITROGEN", "Liquid Nitrogen", 45, "Cryogenic nitrogen siphoned from gas giants."),
     ("HYDROCARBON", "Hydrocarbon", 70, "Hydrocarbon gases refined into fuel and plastics."),
+    ("ANTIMATTER", "Antimatter", 5050, "Fuel of the jump gates; every jump burns one unit."),
 )
 
 CONSUMER_GOODS = ("FOOD", "MEDICINE", "CLOTHING", "EQUIPMENT", "JEWELRY", "DRUGS", "FIREARMS", "EXOTIC_MATTER")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from spacetraders.sim import catalogue as cat
 from spacetraders.sim.catalogue import trait
+from spacetraders.sim.gates import connect, place_systems
 from spacetraders.sim.ship_templates import SHIPYARD_STOCK
 from spacetraders.sim.universe import MarketSpec, System, Universe, Waypoint
 
@@ -30,7 +31,18 @@ def generate_universe(seed: int, systems: int = 3, faction: str = "COSMIC") -> U
         if symbol not in symbols:
             symbols.append(symbol)
     built = {s: _SystemBuilder(rng, s, faction, is_home=(i == 0)).build() for i, s in enumerate(symbols)}
-    return Universe(systems=built, headquarters=f"{symbols[0]}-A1")
+    ordered = list(built.values())
+    place_systems(ordered, seed)
+    for system in ordered[1:]:
+        _hide_uncharted(system)
+    return Universe(systems=built, headquarters=f"{symbols[0]}-A1", gates=connect(ordered, seed, home=symbols[0]))
+
+
+def _hide_uncharted(system: System) -> None:
+    """Plain asteroids of systems away from home are uncharted until a ship charts them."""
+    for wp in system.waypoints:
+        if wp.type == "ASTEROID":
+            wp.hidden_traits, wp.traits, wp.chart = wp.traits, [trait("UNCHARTED")], None
 
 
 @dataclass
@@ -52,7 +64,7 @@ class _SystemBuilder:
         fuel_stations = [self._hub("FUEL_STATION", 100, MARKET_RADIUS) for _ in range(4)]
         bases = [self._hub("ASTEROID_BASE", 250, MARKET_RADIUS) for _ in range(2)]
         self._hub("ENGINEERED_ASTEROID", 10, 80, suffix=f"X{rng.choice('ABCDEFGH')}{rng.randint(1, 9)}{rng.choice('ABCDEFGH')}")
-        self._hub("JUMP_GATE", 250, MARKET_RADIUS, under_construction=True)
+        self._hub("JUMP_GATE", 250, MARKET_RADIUS)  # gates.connect marks the unfinished ones
         for centre in fuel_stations + bases:
             self._asteroids_near(centre, rng.randint(3, 6))
         missing = rng.randint(52, 58) - sum(w.type == "ASTEROID" for w in self.waypoints)
@@ -202,7 +214,7 @@ class _SystemBuilder:
         if wp.type == "FUEL_STATION":
             return MarketSpec(exchange=("FUEL",))
         if wp.type == "JUMP_GATE":
-            return MarketSpec(imports=("FAB_MATS", "ADVANCED_CIRCUITRY"), exchange=("FUEL",))
+            return MarketSpec(exchange=("ANTIMATTER", "FUEL"))  # the jump fee is one ANTIMATTER
         if wp.type == "PLANET":
             exports = pick(cat.INDUSTRIAL_GOODS, 0, 2)
             return MarketSpec(exports=exports, imports=pick(cat.CONSUMER_GOODS, 3, 5), exchange=fuel)

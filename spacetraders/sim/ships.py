@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from spacetraders.sim.outfit import ALL_MODULES, ALL_MOUNTS
 from spacetraders.sim.ship_templates import ShipTemplate
 from spacetraders.sim.timefmt import iso
 from spacetraders.sim.universe import Waypoint
@@ -33,10 +34,41 @@ class Ship:
     fuel: int = 0
     fuel_consumed: tuple[int, datetime] | None = None
     cargo: dict[str, int] = field(default_factory=dict)
+    # Outfit (changed by mounts/modules install and remove) and the action cooldown.
+    modules: list[str] = field(default_factory=list)
+    mounts: list[str] = field(default_factory=list)
+    cooldown_total: int = 0
+    cooldown_until: datetime | None = None
+    seen_at: datetime | None = None  # the last settle() time: what api() reports against
+
+    def __post_init__(self) -> None:
+        if not self.modules and not self.mounts:
+            self.modules, self.mounts = list(self.template.modules), list(self.template.mounts)
 
     def settle(self, now: datetime) -> None:
+        self.seen_at = now
         if self.status == IN_TRANSIT and now >= self.arrival:
             self.status = IN_ORBIT
+
+    @property
+    def cargo_capacity(self) -> int:
+        return sum(int(ALL_MODULES[m].get("capacity", 0)) for m in self.modules if m in ALL_MODULES and "CARGO" in m)
+
+    def cooldown_remaining(self, now: datetime) -> int:
+        if self.cooldown_until is None:
+            return 0
+        return max(0, math.ceil((self.cooldown_until - now).total_seconds()))
+
+    def cooldown_api(self, now: datetime | None = None) -> dict[str, Any]:
+        now = now or self.seen_at
+        remaining = self.cooldown_remaining(now) if now is not None else 0
+        body: dict[str, Any] = {
+            "shipSymbol": self.symbol, "totalSeconds": self.cooldown_total if remaining else 0,
+            "remainingSeconds": remaining,
+        }
+        if remaining and self.cooldown_until is not None:
+            body["expiration"] = iso(self.cooldown_until)
+        return body
 
     def in_transit(self, now: datetime) -> bool:
         self.settle(now)
@@ -75,7 +107,7 @@ class Ship:
             if u > 0
         ]
         return {
-            "capacity": self.template.cargo_capacity,
+            "capacity": self.cargo_capacity,
             "units": sum(i["units"] for i in inventory),
             "inventory": inventory,
         }
@@ -95,7 +127,9 @@ class Ship:
                 "wages": 0,
             },
             **t.components(),
-            "cooldown": {"shipSymbol": self.symbol, "totalSeconds": 0, "remainingSeconds": 0},
+            "modules": [ALL_MODULES[m] for m in self.modules if m in ALL_MODULES],
+            "mounts": [ALL_MOUNTS[m] for m in self.mounts if m in ALL_MOUNTS],
+            "cooldown": self.cooldown_api(),
             "cargo": self.cargo_api(),
             "fuel": self.fuel_api(),
         }

@@ -32,6 +32,7 @@ from spacetraders.sim.spec_enums import WAYPOINT_TRAITS, WAYPOINT_TYPES
 from spacetraders.sim.timefmt import iso
 from spacetraders.sim.universe import System, Universe, Waypoint
 from spacetraders.sim.universe_file import load_universe
+from spacetraders.sim.world import WorldState
 
 MAX_PAGE_LIMIT = 20
 FUEL_PER_MARKET_UNIT = 100
@@ -61,6 +62,7 @@ class Simulator:
         self._present: dict[tuple[str, str], set[Ship]] = {}  # (agent, waypoint) -> ships there or heading there
         self.limiter = RateLimiter()
         self.faults = FaultInjector(self.config.faults, self.config.seed)
+        self.world = WorldState(self.universe, self.config.seed)  # gates, construction, surveys
 
     # -- time and test hooks ------------------------------------------------------------
 
@@ -194,6 +196,22 @@ class Simulator:
         for s in chunk:
             s.settle(now)
         return [s.api() for s in chunk], {"total": len(ships), "page": page, "limit": limit}
+
+    def relocate(self, ship: Ship, destination: Waypoint) -> None:
+        """Move a ship (jump, warp) keeping the presence index right; the caller sets nav."""
+        self._present[(ship.agent_symbol, ship.location.symbol)].discard(ship)
+        self._present.setdefault((ship.agent_symbol, destination.symbol), set()).add(ship)
+        ship.origin, ship.location = ship.location, destination
+
+    def remove_ship(self, agent: Agent, ship: Ship) -> None:
+        """Forget a scrapped ship."""
+        self._present[(agent.symbol, ship.location.symbol)].discard(ship)
+        del agent.ships[ship.symbol]
+        del self._ships[ship.symbol]
+
+    def ships_at(self, waypoint: Waypoint) -> list[Ship]:
+        """Every agent's ships at a waypoint (scans)."""
+        return [s for (_, wp), ships in self._present.items() if wp == waypoint.symbol for s in ships]
 
     def _not_in_transit(self, ship: Ship) -> None:
         now = self.now()

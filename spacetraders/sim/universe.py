@@ -50,6 +50,12 @@ class Waypoint:
     modifiers: list[dict[str, str]] = field(default_factory=list)
     market: MarketSpec | None = None
     shipyard: tuple[str, ...] | None = None  # ship types on sale
+    hidden_traits: list[dict[str, str]] | None = None  # the real traits while only UNCHARTED shows
+
+    def changed(self) -> None:
+        """Forget the cached API shapes after a chart or a finished construction."""
+        for cached in ("api", "trait_symbols"):
+            self.__dict__.pop(cached, None)
 
     @property
     def point(self) -> Point:
@@ -133,6 +139,8 @@ class System:
 class Universe:
     systems: dict[str, System]
     headquarters: str  # waypoint where new agents start
+    # jump gate waypoint -> the gate waypoints it connects to (symmetric; see gates.py)
+    gates: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.waypoints: dict[str, Waypoint] = {w.symbol: w for s in self.systems.values() for w in s.waypoints}

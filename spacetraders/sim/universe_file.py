@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from spacetraders.sim.catalogue import CONSUMER_GOODS, INDUSTRIAL_GOODS
+from spacetraders.sim.gates import connect
 from spacetraders.sim.ship_templates import SHIPYARD_STOCK
 from spacetraders.sim.universe import MarketSpec, System, Universe, Waypoint
 
@@ -51,8 +52,10 @@ def load_universe(path: Path, seed: int = 1) -> Universe:
             waypoints=waypoints,
             factions=[f["symbol"] for f in meta.get("factions") or []],
         )
-    first = next(iter(systems.values())).waypoints
-    return Universe(systems=systems, headquarters=_headquarters(first))
+    first = next(iter(systems.values()))
+    # Recorded gates lead to systems the file does not hold: only links inside the file count.
+    gates = connect(list(systems.values()), seed, home=first.symbol)
+    return Universe(systems=systems, headquarters=_headquarters(first.waypoints), gates=gates)
 
 
 def _waypoint(item: dict[str, Any]) -> Waypoint:
