@@ -7,10 +7,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spacetraders.sim import control, routes, routes_travel
+from spacetraders.sim import control, routes, routes_extraction, routes_misc, routes_travel
 from spacetraders.sim.config import SimConfig
 from spacetraders.sim.errors import SimError, error_envelope
 from spacetraders.sim.middleware import SimMiddleware
+from spacetraders.sim.operations import operation_of
 from spacetraders.sim.simulator import Simulator
 
 
@@ -24,6 +25,8 @@ def create_app(config: SimConfig | None = None) -> FastAPI:
     app.state.sim = sim
     app.include_router(routes.router)
     app.include_router(routes_travel.router)
+    app.include_router(routes_extraction.router)
+    app.include_router(routes_misc.router)
     app.include_router(control.router)
     app.add_middleware(SimMiddleware, sim=sim)
 
@@ -32,7 +35,11 @@ def create_app(config: SimConfig | None = None) -> FastAPI:
         return JSONResponse(exc.envelope(), status_code=exc.status)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        operation = operation_of(request.method, request.url.path) if exc.status_code in (404, 405) else None
+        if operation is not None:  # an operation of the spec that no route serves: say so
+            message = f"The simulator does not model {operation}."
+            return JSONResponse(error_envelope(501, message, {"operation": operation}), status_code=501)
         return JSONResponse(error_envelope(exc.status_code, str(exc.detail)), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)

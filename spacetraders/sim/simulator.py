@@ -209,9 +209,10 @@ class Simulator:
         del agent.ships[ship.symbol]
         del self._ships[ship.symbol]
 
-    def ships_at(self, waypoint: Waypoint) -> list[Ship]:
-        """Every agent's ships at a waypoint (scans)."""
-        return [s for (_, wp), ships in self._present.items() if wp == waypoint.symbol for s in ships]
+    def ships_in_system(self, system_symbol: str) -> list[Ship]:
+        """Every agent's ships in (or flying within) a system, for scans: a full pass, scans are rare."""
+        prefix = system_symbol + "-"
+        return [s for (_, wp), ships in self._present.items() if wp.startswith(prefix) for s in ships]
 
     def _not_in_transit(self, ship: Ship) -> None:
         now = self.now()
