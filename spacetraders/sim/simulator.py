@@ -121,6 +121,8 @@ class Simulator:
             raise validation_error("symbol", "may contain only letters, digits and '_'")
         if not isinstance(faction, str) or faction.upper() not in catalogue.FACTIONS:
             raise validation_error("faction", f"must be one of {', '.join(catalogue.FACTIONS)}")
+        if "email" in body and not isinstance(body["email"], str):
+            raise validation_error("email", "must be a string")
         symbol, faction = symbol.upper(), faction.upper()
         digest = hashlib.sha256(account_token.encode()).hexdigest()
         existing = self.agents.get(symbol)
@@ -290,7 +292,8 @@ class Simulator:
         return {"nav": ship.nav_api(), "fuel": ship.fuel_api(), "events": []}
 
     def refuel(self, agent: Agent, symbol: str, body: Any) -> dict[str, Any]:
-        body = body if isinstance(body, dict) else {}
+        if not isinstance(body, dict):  # an absent body arrives as {}; JSON null or a list is invalid
+            raise validation_error("body", "expected a JSON object")
         units, from_cargo = body.get("units"), body.get("fromCargo", False)
         if units is not None and (isinstance(units, bool) or not isinstance(units, int) or units < 1):
             raise validation_error("units", "must be an integer >= 1")
@@ -318,7 +321,7 @@ class Simulator:
                            {"creditsAvailable": agent.credits, "totalPrice": total})
         now = self.now()
         agent.credits -= total
-        if from_cargo:
+        if from_cargo and market_units:
             ship.cargo["FUEL"] -= market_units
         ship.fuel += added
         transaction = {

@@ -42,3 +42,22 @@ def test_unknown_waypoint_type_or_trait_is_a_validation_error():
     assert r.status_code == 200 and r.json()["data"] == [] and r.json()["meta"]["total"] == 0
     r = h.get(f"/systems/{system}/waypoints?type=JUMP_GATE", headers={})
     assert [w["type"] for w in r.json()["data"]] == ["JUMP_GATE"]
+
+
+def test_refuel_from_cargo_with_a_full_tank_and_non_object_bodies():
+    h = harness()
+    h.register("FID")
+    r = h.post("/my/ships/FID-1/refuel", json={"fromCargo": True})  # was a 500 KeyError
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["transaction"]["units"] == 0
+    assert h.post("/my/ships/FID-1/refuel", json=None, content=b"null",
+                  headers={**h.auth, "content-type": "application/json"}).status_code == 422
+    assert h.post("/my/ships/FID-1/refuel", json=[1]).status_code == 422
+
+
+@pytest.mark.parametrize("email", [None, 3, {}])
+def test_register_email_must_be_a_string(email):
+    h = harness()
+    r = h.client.post("/v2/register", json={"symbol": "MAILER", "faction": "COSMIC", "email": email},
+                      headers={"Authorization": "Bearer account"})
+    assert r.status_code == 422 and "email" in error(r)["data"]
