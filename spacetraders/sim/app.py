@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spacetraders.sim import control, routes
+from spacetraders.sim import control, routes, routes_trade
 from spacetraders.sim.config import SimConfig
 from spacetraders.sim.errors import SimError, error_envelope
 from spacetraders.sim.middleware import SimMiddleware
@@ -23,6 +23,7 @@ def create_app(config: SimConfig | None = None) -> FastAPI:
     )
     app.state.sim = sim
     app.include_router(routes.router)
+    app.include_router(routes_trade.router)
     app.include_router(control.router)
     app.add_middleware(SimMiddleware, sim=sim)
 
