@@ -57,8 +57,11 @@ class Params:
     input_threshold: float = 1.0  # default: inputs at LIMITED or better keep a factory running
     restricted_drop: float = 1.0  # default: tiers an export's equilibrium loses while inputs are short
     traffic_hours: float = 24.0  # V24: units traded, decaying with this time constant
-    growing_at: float = 1.0  # default: V24/tv at which activity is GROWING
-    strong_at: float = 5.0  # default: ... and STRONG
+    # default: V24/tv at which activity is GROWING / STRONG. §17 proposed 1 and 5, but then one
+    # full-tv call already flips a row to GROWING, whose fitted factors (~1.004) flatten every
+    # ladder; at 3 and 10 a 3-call ladder keeps the +5 %/tv of the price-impact fit.
+    growing_at: float = 3.0
+    strong_at: float = 10.0
     tv_ladder: tuple[int, ...] = (6, 20, 60, 180, 240)  # obs tiers; growing through them is a default
     tv_growth_hours: float = 6.0  # default: hours of STRONG activity per tv step
 
