@@ -37,6 +37,7 @@ from spacetraders.api.ratelimit import RateLimiter, limiter_for_token, limiter_f
 from spacetraders.api.requester import Call, Params, Requester
 from spacetraders.api.retry import RetryPolicy
 from spacetraders.api.tokens import mask_token
+from spacetraders.api.trade_models import Cargo, Contract, ContractResult, DeliverResult, ShipPurchase, TradeResult
 from spacetraders.clock import Clock, SystemClock
 
 logger = logging.getLogger("spacetraders.api")
@@ -245,3 +246,67 @@ class SpaceTradersClient:
     async def get_shipyard(self, system: str, waypoint: str) -> Shipyard:
         path = f"/systems/{_seg(system)}/waypoints/{_seg(waypoint)}/shipyard"
         return Shipyard.from_json(await self._data("GET", path, public=True))
+
+    # -- cargo, trade, contracts, ship purchases (ECONOMY.md §12-§14) -----------------------
+    # Buying, selling, delivering and accepting move money or cargo and are never resent
+    # after a lost attempt (repeatable=False): the caller re-reads cargo and agent first.
+
+    async def get_cargo(self, ship: str) -> Cargo:
+        return Cargo.from_json(await self._data("GET", f"/my/ships/{_seg(ship)}/cargo"))
+
+    async def purchase_cargo(self, ship: str, symbol: str, units: int) -> TradeResult:
+        """Buy `units` (<= the good's tradeVolume) at the market where `ship` is docked."""
+        return TradeResult.from_json(await self._trade_call(ship, "purchase", symbol, units))
+
+    async def sell_cargo(self, ship: str, symbol: str, units: int) -> TradeResult:
+        return TradeResult.from_json(await self._trade_call(ship, "sell", symbol, units))
+
+    async def jettison(self, ship: str, symbol: str, units: int) -> Cargo:
+        return Cargo.from_json((await self._trade_call(ship, "jettison", symbol, units))["cargo"])
+
+    async def transfer_cargo(self, ship: str, to_ship: str, symbol: str, units: int) -> Cargo:
+        """Move cargo to another of our ships at the same waypoint; returns the sender's hold."""
+        _positive(units)
+        payload: Json = {"tradeSymbol": symbol, "units": units, "shipSymbol": to_ship}
+        data = await self._data("POST", f"/my/ships/{_seg(ship)}/transfer", json=payload, repeatable=False)
+        return Cargo.from_json(data["cargo"])
+
+    async def _trade_call(self, ship: str, action: str, symbol: str, units: int) -> Any:
+        _positive(units)
+        payload: Json = {"symbol": symbol, "units": units}
+        return await self._data("POST", f"/my/ships/{_seg(ship)}/{action}", json=payload, repeatable=False)
+
+    async def list_contracts(self) -> list[Contract]:
+        return [Contract.from_json(c) for c in await self._paginate("/my/contracts", public=False)]
+
+    async def get_contract(self, contract_id: str) -> Contract:
+        return Contract.from_json(await self._data("GET", f"/my/contracts/{_seg(contract_id)}"))
+
+    async def accept_contract(self, contract_id: str) -> ContractResult:
+        data = await self._data("POST", f"/my/contracts/{_seg(contract_id)}/accept", repeatable=False)
+        return ContractResult.from_json(data)
+
+    async def deliver_contract(self, contract_id: str, ship: str, symbol: str, units: int) -> DeliverResult:
+        _positive(units)
+        payload: Json = {"shipSymbol": ship, "tradeSymbol": symbol, "units": units}
+        path = f"/my/contracts/{_seg(contract_id)}/deliver"
+        return DeliverResult.from_json(await self._data("POST", path, json=payload, repeatable=False))
+
+    async def fulfill_contract(self, contract_id: str) -> ContractResult:
+        data = await self._data("POST", f"/my/contracts/{_seg(contract_id)}/fulfill", repeatable=False)
+        return ContractResult.from_json(data)
+
+    async def negotiate_contract(self, ship: str) -> Contract:
+        """A new offer from the faction at the ship's waypoint (one open contract at a time: 4511)."""
+        data = await self._data("POST", f"/my/ships/{_seg(ship)}/negotiate/contract", repeatable=False)
+        return Contract.from_json(data["contract"])
+
+    async def purchase_ship(self, ship_type: str, waypoint: str) -> ShipPurchase:
+        """Buy a ship at the yard at `waypoint`, where one of our ships must be."""
+        payload: Json = {"shipType": ship_type, "waypointSymbol": waypoint}
+        return ShipPurchase.from_json(await self._data("POST", "/my/ships", json=payload, repeatable=False))
+
+
+def _positive(units: int) -> None:
+    if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+        raise ValueError(f"units must be a whole number >= 1, got {units!r}")

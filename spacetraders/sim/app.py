@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spacetraders.sim import control, routes, routes_extraction, routes_misc, routes_travel
+from spacetraders.sim import control, routes, routes_extraction, routes_misc, routes_trade, routes_travel
 from spacetraders.sim.config import SimConfig
 from spacetraders.sim.errors import SimError, error_envelope
 from spacetraders.sim.middleware import SimMiddleware
@@ -24,6 +24,7 @@ def create_app(config: SimConfig | None = None) -> FastAPI:
     )
     app.state.sim = sim
     app.include_router(routes.router)
+    app.include_router(routes_trade.router)
     app.include_router(routes_travel.router)
     app.include_router(routes_extraction.router)
     app.include_router(routes_misc.router)

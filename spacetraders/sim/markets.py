@@ -1,114 +1,99 @@
-"""Market prices: a cheap deterministic function of (seed, waypoint, good, game time).
+"""One market's state: its economy rows (`economy.Row`), recent transactions, and its API shapes.
 
-Each good gets a fixed phase and amplitude from a hash; its price then follows a slow
-wave in game time, stepped every PRICE_STEP game seconds so repeated reads agree. Supply
-and activity are derived from where on the wave the price sits.
+The rules live in `economy` (pure); this class only holds the current rows and caches the
+rendered `tradeGoods` for a game minute, so a burst of reads costs one advance.
 """
 
 from __future__ import annotations
 
-import math
-import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from spacetraders.sim import economy
 from spacetraders.sim.catalogue import GOODS
+from spacetraders.sim.economy import ACTIVITY_LEVELS, SUPPLY_LEVELS, stable_hash
 from spacetraders.sim.universe import MarketSpec
 
-PRICE_STEP_S = 600  # prices move every 10 game minutes
-PRICE_PERIOD_S = 6 * 3600  # one full swing over ~6 game hours
-SUPPLY_LEVELS = ("SCARCE", "LIMITED", "MODERATE", "HIGH", "ABUNDANT")
-ACTIVITY_LEVELS = ("WEAK", "GROWING", "STRONG", "RESTRICTED")
-# What the market pays you, as a fraction of what it charges you, per trade type.
-SPREAD = {"EXCHANGE": 0.94, "IMPORT": 0.47, "EXPORT": 0.5}
-TYPE_FACTOR = {"EXCHANGE": 1.0, "IMPORT": 1.3, "EXPORT": 0.6}
+__all__ = ["ACTIVITY_LEVELS", "SUPPLY_LEVELS", "Market", "stable_hash"]
+
 TRANSACTIONS_KEPT = 20
-
-
-def stable_hash(*parts: object) -> int:
-    return zlib.crc32(":".join(map(str, parts)).encode())
-
-
-@dataclass(frozen=True)
-class GoodDynamics:
-    symbol: str
-    trade_type: str
-    base: float
-    phase: float
-    amplitude: float  # 0.05 .. 0.3
-    volume: int
-    activity: str
+READ_STEP_S = 60  # reads within one game minute share one rendering
 
 
 @dataclass
 class Market:
     waypoint_symbol: str
     spec: MarketSpec
-    dynamics: list[GoodDynamics]
+    rows: dict[str, economy.Row]
     transactions: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=TRANSACTIONS_KEPT))
+    _view: tuple[int, list[dict[str, Any]]] | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, seed: int, waypoint_symbol: str, spec: MarketSpec) -> Market:
-        dynamics = []
-        for symbol, trade_type in spec.goods():
-            h = stable_hash(seed, waypoint_symbol, symbol)
-            good = GOODS.get(symbol)
-            base = (good.base_price if good else 500) * TYPE_FACTOR[trade_type] * (0.85 + (h % 300) / 1000)
-            dynamics.append(
-                GoodDynamics(
-                    symbol=symbol,
-                    trade_type=trade_type,
-                    base=base,
-                    phase=(h >> 8) % 6283 / 1000,
-                    amplitude=0.05 + ((h >> 4) % 26) / 100,
-                    volume=(6, 10, 20, 60, 100, 180)[(h >> 12) % 6] if symbol != "FUEL" else 180,
-                    activity=ACTIVITY_LEVELS[(h >> 16) % 3],
-                )
-            )
-        return cls(waypoint_symbol, spec, dynamics)
+    def build(cls, seed: int, waypoint_symbol: str, spec: MarketSpec, now: datetime | None = None) -> Market:
+        """The market as a fresh reset has it; `now` is the game time of the reset."""
+        start = now or datetime.fromtimestamp(0).astimezone()
+        prices = {s: float(g.base_price) for s, g in GOODS.items()}
+        return cls(waypoint_symbol, spec, economy.reset_market(seed, waypoint_symbol, spec.goods(), start, prices))
 
     def catalogue(self) -> dict[str, Any]:
         return {
             "symbol": self.waypoint_symbol,
-            "exports": [GOODS[s].as_trade_good() if s in GOODS else _unknown(s) for s in self.spec.exports],
-            "imports": [GOODS[s].as_trade_good() if s in GOODS else _unknown(s) for s in self.spec.imports],
-            "exchange": [GOODS[s].as_trade_good() if s in GOODS else _unknown(s) for s in self.spec.exchange],
+            "exports": [_trade_good(s) for s in self.spec.exports],
+            "imports": [_trade_good(s) for s in self.spec.imports],
+            "exchange": [_trade_good(s) for s in self.spec.exchange],
         }
 
     def trade_goods(self, game_time: datetime) -> list[dict[str, Any]]:
-        step = int(game_time.timestamp()) // PRICE_STEP_S * PRICE_STEP_S
-        return [_quote(d, step) for d in self.dynamics]
+        step = int(game_time.timestamp()) // READ_STEP_S
+        if self._view is None or self._view[0] != step:
+            self.rows = economy.advance_market(self.rows, game_time)
+            self._view = (step, [_priced(r) for r in self.rows.values()])
+        return self._view[1]
+
+    def row(self, symbol: str) -> economy.Row | None:
+        return self.rows.get(symbol)
+
+    def quote(self, symbol: str, game_time: datetime) -> tuple[int, int] | None:
+        """(purchasePrice, sellPrice) at exactly `game_time`, or None if the good is not traded here."""
+        if symbol not in self.rows:
+            return None
+        self.rows = economy.advance_market(self.rows, game_time)
+        return economy.quote(self.rows[symbol])
 
     def purchase_price(self, symbol: str, game_time: datetime) -> int | None:
-        for good in self.trade_goods(game_time):
-            if good["symbol"] == symbol:
-                return int(good["purchasePrice"])
-        return None
+        quoted = self.quote(symbol, game_time)
+        return quoted[0] if quoted else None
+
+    def trade(self, symbol: str, units: int, buying: bool, game_time: datetime) -> int:
+        """Fill one call (validated by the caller) and move the market; the price per unit paid."""
+        self.rows, price = economy.trade(self.rows, symbol, units, buying, game_time)
+        self._view = None
+        return price
 
     def record(self, transaction: dict[str, Any]) -> None:
         self.transactions.append(transaction)
 
 
-def _quote(d: GoodDynamics, step: int) -> dict[str, Any]:
-    wave = math.sin(d.phase + 2 * math.pi * step / PRICE_PERIOD_S)
-    purchase = max(2, round(d.base * (1 + d.amplitude * wave)))
-    sell = max(1, min(purchase - 1, round(purchase * SPREAD[d.trade_type])))
-    # High price means little supply: map the wave (-1..1) onto ABUNDANT..SCARCE.
-    supply = SUPPLY_LEVELS[min(4, int((1 - wave) / 2 * 5))]
+def _priced(row: economy.Row) -> dict[str, Any]:
+    ask, bid = economy.quote(row)
     good: dict[str, Any] = {
-        "symbol": d.symbol,
-        "type": d.trade_type,
-        "tradeVolume": d.volume,
-        "supply": supply,
-        "purchasePrice": purchase,
-        "sellPrice": sell,
+        "symbol": row.symbol,
+        "type": row.type,
+        "tradeVolume": row.trade_volume,
+        "supply": row.supply_level,
+        "purchasePrice": ask,
+        "sellPrice": bid,
     }
-    if d.trade_type != "EXCHANGE":
-        good["activity"] = d.activity
+    activity = row.activity
+    if activity is not None:
+        good["activity"] = activity
     return good
 
 
-def _unknown(symbol: str) -> dict[str, str]:
+def _trade_good(symbol: str) -> dict[str, str]:
+    good = GOODS.get(symbol)
+    if good is not None:
+        return good.as_trade_good()
     return {"symbol": symbol, "name": symbol.replace("_", " ").title(), "description": ""}

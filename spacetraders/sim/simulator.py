@@ -21,13 +21,15 @@ from spacetraders.domain.navigation import FlightMode, distance, fuel_cost, trav
 from spacetraders.sim import catalogue
 from spacetraders.sim.agents import Agent, make_token, token_reset_date
 from spacetraders.sim.config import FaultConfig, SimConfig
+from spacetraders.sim.contracts import ContractBoard
 from spacetraders.sim.errors import SimError, not_found, validation_error
 from spacetraders.sim.faults import FaultInjector, ScriptedFailure
 from spacetraders.sim.generator import generate_universe
-from spacetraders.sim.markets import ACTIVITY_LEVELS, SUPPLY_LEVELS, Market, stable_hash
+from spacetraders.sim.markets import Market
 from spacetraders.sim.ratelimit import RateLimiter
 from spacetraders.sim.ship_templates import TEMPLATES
 from spacetraders.sim.ships import DOCKED, IN_ORBIT, IN_TRANSIT, Ship
+from spacetraders.sim.shipyards import MODIFICATIONS_FEE, Shipyards
 from spacetraders.sim.spec_enums import WAYPOINT_TRAITS, WAYPOINT_TYPES
 from spacetraders.sim.timefmt import iso
 from spacetraders.sim.universe import System, Universe, Waypoint
@@ -36,7 +38,7 @@ from spacetraders.sim.world import WorldState
 
 MAX_PAGE_LIMIT = 20
 FUEL_PER_MARKET_UNIT = 100
-SHIPYARD_MODIFICATIONS_FEE = 5000
+SHIPYARD_MODIFICATIONS_FEE = MODIFICATIONS_FEE
 
 
 class Simulator:
@@ -52,10 +54,12 @@ class Simulator:
         self._started_mono = self.clock.monotonic()
         self.reset_date = self.started_at.date().isoformat()
         self.markets: dict[str, Market] = {
-            w.symbol: Market.build(self.config.seed, w.symbol, w.market)
+            w.symbol: Market.build(self.config.seed, w.symbol, w.market, self.started_at)
             for w in self.universe.waypoints.values()
             if w.market is not None
         }
+        self.shipyards = Shipyards(self.config.seed)
+        self.contracts = ContractBoard(self)
         self.agents: dict[str, Agent] = {}
         self._agents_by_token: dict[str, Agent] = {}
         self._ships: dict[str, Ship] = {}
@@ -148,7 +152,7 @@ class Simulator:
             "token": agent.token,
             "agent": agent.api(),
             "faction": catalogue.faction(faction, hq.symbol),
-            "contract": self._starting_contract(agent, now),
+            "contract": self.contracts.starting(agent),
             "ships": [s.api() for s in ships],
         }
 
@@ -162,24 +166,6 @@ class Simulator:
         self._ships[ship.symbol] = ship
         self._present.setdefault((agent.symbol, at.symbol), set()).add(ship)
         return ship
-
-    def _starting_contract(self, agent: Agent, now: datetime) -> dict[str, Any]:
-        return {
-            "id": f"sim-contract-{stable_hash(self.config.seed, agent.symbol):08x}",
-            "factionSymbol": agent.faction,
-            "type": "PROCUREMENT",
-            "terms": {
-                "deadline": iso(now + timedelta(days=7)),
-                "payment": {"onAccepted": 2000, "onFulfilled": 12000},
-                "deliver": [
-                    {"tradeSymbol": "IRON_ORE", "destinationSymbol": agent.headquarters, "unitsRequired": 50, "unitsFulfilled": 0}
-                ],
-            },
-            "accepted": False,
-            "fulfilled": False,
-            "expiration": iso(now + timedelta(days=1)),
-            "deadlineToAccept": iso(now + timedelta(days=1)),
-        }
 
     # -- ships --------------------------------------------------------------------------
 
@@ -329,6 +315,8 @@ class Simulator:
             "type": "PURCHASE", "units": market_units, "pricePerUnit": price, "totalPrice": total,
             "timestamp": iso(now),
         }
+        if total:
+            market.trade("FUEL", market_units, True, self.game_now())  # refuels move the FUEL price too
         market.record(transaction)
         result = {"agent": agent.api(), "fuel": ship.fuel_api(), "transaction": transaction}
         if from_cargo:
@@ -390,24 +378,7 @@ class Simulator:
         return body
 
     def shipyard(self, agent: Agent | None, system_symbol: str, waypoint_symbol: str) -> dict[str, Any]:
-        wp = self.waypoint(system_symbol, waypoint_symbol)
-        if wp.shipyard is None:
-            raise SimError(404, 404, f"Shipyard not found at {wp.symbol}.", {"waypointSymbol": wp.symbol})
-        body: dict[str, Any] = {
-            "symbol": wp.symbol,
-            "shipTypes": [{"type": t} for t in wp.shipyard],
-            "modificationsFee": SHIPYARD_MODIFICATIONS_FEE,
-        }
-        if self._has_ship_at(agent, wp):
-            body["ships"] = [self._shipyard_ship(wp, t) for t in wp.shipyard]
-            body["transactions"] = []
-        return body
-
-    def _shipyard_ship(self, wp: Waypoint, ship_type: str) -> dict[str, Any]:
-        h = stable_hash(self.config.seed, wp.symbol, ship_type)
-        template = TEMPLATES[ship_type]
-        price = round(max(template.base_price, 10_000) * (0.9 + (h % 200) / 1000))
-        return template.shipyard_entry(price, SUPPLY_LEVELS[1 + h % 4], ACTIVITY_LEVELS[(h >> 4) % 3])
+        return self.shipyards.listing(self, agent, self.waypoint(system_symbol, waypoint_symbol))
 
     # -- server status ------------------------------------------------------------------
 

@@ -71,9 +71,11 @@ def test_trade_goods_have_valid_levels_and_drift_deterministically_with_game_tim
     twin = harness()
     twin.register("MKT")
     assert _market(twin, system, hq)["tradeGoods"] == first, "same seed, same game time, same prices"
-    h.clock.advance(timedelta(hours=2).total_seconds())
-    later = _market(h, system, hq)["tradeGoods"]
-    assert [g["purchasePrice"] for g in later] != [g["purchasePrice"] for g in first]
+    seen = set()
+    for _ in range(12):  # untraded rows still move: each takes a supply shock every ~6 game hours
+        h.clock.advance(timedelta(hours=1).total_seconds())
+        seen.add(tuple(g["purchasePrice"] for g in _market(h, system, hq)["tradeGoods"]))
+    assert len(seen) > 1
 
 
 def test_market_at_a_waypoint_without_one_is_404_4603_unknown_system_404():
