@@ -26,7 +26,7 @@ def bounded_int(low: int, high: int = INT64_MAX) -> Callable[[Any], int]:
 
     def parse(value: Any) -> int:
         text = str(value).strip()
-        if isinstance(value, bool) or not _INTEGER.fullmatch(text):
+        if not _INTEGER.fullmatch(text):
             raise typer.BadParameter(f"must be {expected}, not {_quoted(text)}")
         # Compare lengths before int(): a 5000-digit argument is refused without converting it.
         if len(text.lstrip("+-0")) > digits or not low <= int(text) <= high:
@@ -36,20 +36,20 @@ def bounded_int(low: int, high: int = INT64_MAX) -> Callable[[Any], int]:
     return parse
 
 
-def finite_float(low: float, high: float, *, low_open: bool = False, unit: str = "") -> Callable[[Any], float]:
-    """A parser for a finite number in [low, high] (or (low, high] with low_open); never NaN or infinity."""
-    bounds = f"greater than {low:g} and at most {high:g}" if low_open else f"from {low:g} to {high:g}"
-    expected = f"a number {bounds}" + (f" {unit}" if unit else "")
+def finite_float(low: float, high: float, *, unit: str = "") -> Callable[[Any], float]:
+    """A parser for a finite number in [low, high]: never NaN or infinity."""
+    bounds = f"from {_num(low)} to {_num(high)}" + (f" {unit}" if unit else "")
+    expected = f"a number {bounds}"
 
     def parse(value: Any) -> float:
         text = str(value).strip()
         try:
-            number = math.nan if isinstance(value, bool) else float(text)
+            number = float(text)
         except ValueError:
             raise typer.BadParameter(f"must be {expected}, not {_quoted(text)}") from None
         if not math.isfinite(number):
-            raise typer.BadParameter(f"must be a finite number ({expected}), not {_short(text)}")
-        if number < low or (low_open and number == low) or number > high:
+            raise typer.BadParameter(f"must be a finite number {bounds}, not {_short(text)}")
+        if not low <= number <= high:
             raise typer.BadParameter(f"must be {expected}, not {_short(text)}")
         return number
 
@@ -61,15 +61,16 @@ def int_option(default: int | None, *decls: str, low: int, high: int = INT64_MAX
     return typer.Option(default, *decls, parser=bounded_int(low, high), help=f"{help} [{low}..{high}]")
 
 
-def float_option(
-    default: float | None, *decls: str, low: float, high: float, low_open: bool = False, unit: str = "", help: str
-) -> Any:
-    """`typer.Option` for a finite number in [low, high] (low excluded with low_open)."""
-    bracket = "(" if low_open else "["
+def float_option(default: float | None, *decls: str, low: float, high: float, unit: str = "", help: str) -> Any:
+    """`typer.Option` for a finite number in [low, high]; the range is shown in --help."""
     return typer.Option(
-        default, *decls, parser=finite_float(low, high, low_open=low_open, unit=unit),
-        help=f"{help} {bracket}{low:g}..{high:g}]",
+        default, *decls, parser=finite_float(low, high, unit=unit), help=f"{help} [{_num(low)}..{_num(high)}]"
     )
+
+
+def _num(value: float) -> str:
+    """1000000 rather than 1e+06, 0.05 as it is."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _quoted(text: str) -> str:
