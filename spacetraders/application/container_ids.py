@@ -14,6 +14,7 @@ from spacetraders.errors import ConfigError, NotFound
 from spacetraders.persistence.models import Container, Player
 
 SHOWN_CANDIDATES = 5  # an ambiguous prefix names this many candidates, then counts the rest
+MAX_ID_LENGTH = 128  # containers.container_id is String(128): longer text names no container
 
 
 def resolve_container_id(session: Session, player_id: int, text: str) -> str:
@@ -25,8 +26,10 @@ def resolve_container_id(session: Session, player_id: int, text: str) -> str:
     prefix = text.strip()
     if not prefix:
         raise ConfigError("empty container id")
-    if "\x00" in prefix:  # PostgreSQL refuses NUL in text; no id contains one
-        raise NotFound(f"no container {prefix!r}{_of(session, player_id)}")
+    # No id holds NUL (which PostgreSQL refuses in text) or is that long (SQLite refuses LIKE
+    # patterns past 50,000 characters).
+    if "\x00" in prefix or len(prefix) > MAX_ID_LENGTH:
+        raise NotFound(f"no container {_echo(prefix)}{_of(session, player_id)}")
     mine = select(Container.container_id).where(Container.player_id == player_id)
     if session.scalar(mine.where(Container.container_id == prefix)) is not None:
         return prefix
@@ -38,7 +41,7 @@ def resolve_container_id(session: Session, player_id: int, text: str) -> str:
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise NotFound(f"no container {prefix!r}{_of(session, player_id)}")
+        raise NotFound(f"no container {_echo(prefix)}{_of(session, player_id)}")
     shown = ", ".join(matches[:SHOWN_CANDIDATES])
     more = "" if len(matches) <= SHOWN_CANDIDATES else f" and {_count(session, player_id, prefix) - SHOWN_CANDIDATES} more"
     raise ConfigError(f"container id prefix {prefix!r} is ambiguous: {shown}{more}; give more characters")
@@ -56,6 +59,11 @@ def _starts_with(prefix: str) -> tuple[ColumnElement[bool], ...]:
 def _count(session: Session, player_id: int, prefix: str) -> int:
     query = select(func.count()).where(Container.player_id == player_id, *_starts_with(prefix))
     return int(session.scalar(query) or 0)
+
+
+def _echo(text: str) -> str:
+    """The text quoted back, cut short: an error is one readable line."""
+    return repr(text) if len(text) <= 80 else f"{text[:60]!r}... ({len(text)} characters)"
 
 
 def _of(session: Session, player_id: int) -> str:

@@ -89,6 +89,14 @@ def test_an_ambiguous_prefix_names_the_candidates_and_changes_nothing(capsys, db
     assert _snapshot(db) == before
 
 
+@pytest.mark.parametrize("command", ["stop", "logs"])
+def test_an_absurdly_long_id_is_one_short_line(capsys, db, db_url, two_players, command) -> None:  # type: ignore[no-untyped-def]
+    # SQLite refuses LIKE patterns past 50,000 characters; ids are at most 128.
+    r = cli(capsys, "--db", db_url, "--player", "COOPER", "container", command, "scout-tour-" + "x" * 100_000)
+    assert r.code == 1 and len(r.err) < 200
+    assert r.err == f"error: no container 'scout-tour-{'x' * 49}'... (100011 characters) of player COOPER\n"
+
+
 def test_without_a_chosen_player_container_commands_refuse(capsys, db, db_url, two_players) -> None:  # type: ignore[no-untyped-def]
     for args in (["stop", two_players["cooper"]], ["logs", two_players["hawk"]], ["list"]):
         r = cli(capsys, "--db", db_url, "container", *args)
