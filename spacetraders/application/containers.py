@@ -72,6 +72,10 @@ def create_container(
         raise ConfigError("only a container that drives a ship can take it over from another")
     if ship and take_from is None:
         _refuse_if_held(uow, player_id, ship)
+    try:
+        config = container_config(command_type, params)
+    except ValueError:  # NaN or infinity: not JSON, and it would break every reader of the config
+        raise ConfigError("container parameters must be finite numbers, not NaN or infinity") from None
     with _atomic(uow):
         container = uow.containers.add(
             Container(
@@ -79,7 +83,7 @@ def create_container(
                 player_id=player_id,
                 status=S.STARTING.value,
                 command_type=command_type,
-                config=container_config(command_type, params),
+                config=config,
                 restart_policy=policy,
                 max_restarts=max_restarts,
                 restart_window_s=restart_window_s,

@@ -11,6 +11,7 @@ from spacetraders.application.assignments import (
     release_ship,
 )
 from spacetraders.application.queries_assignments import list_assignments
+from spacetraders.application.universe import parse_ship_symbol
 from spacetraders.cli.context import app_context
 from spacetraders.clock import utcnow
 
@@ -51,6 +52,7 @@ def release(
 ) -> None:
     """Release a ship whose container is gone. A live container is stopped with `container stop` instead."""
     app = app_context(ctx)
+    ship = parse_ship_symbol(ship)  # a malformed symbol is one clear line, not "ship  has no assignment"
     player = app.player()
     assert player is not None
     with app.database().transaction() as uow:

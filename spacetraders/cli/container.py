@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from spacetraders.application import containers as handlers
+from spacetraders.application.container_ids import resolve_container_id
 from spacetraders.application.queries import (
     container_logs,
     container_status,
@@ -21,6 +22,7 @@ from spacetraders.application.queries import (
     successor_of,
 )
 from spacetraders.cli.context import AppContext, app_context
+from spacetraders.cli.numbers import int_option
 from spacetraders.clock import utcnow
 from spacetraders.domain.containers import LIVE_STATUSES, ContainerStatus
 from spacetraders.errors import ConfigError
@@ -29,6 +31,8 @@ from spacetraders.persistence.players import PlayerRepository
 app = typer.Typer(help="Supervised containers: list, inspect, logs, stop, restart, remove.", no_args_is_help=True)
 
 FOLLOW_POLL_S = 0.5
+MAX_TAIL = 1_000_000
+ID_HELP = "Container id, or a unique prefix of one (the acting player's containers only)."
 _sleep = time.sleep  # tests replace it to drive `logs --follow`
 NO_DAEMON = "no daemon is running: start one with `spacetraders daemon start`"
 
@@ -38,15 +42,17 @@ def list_(
     ctx: typer.Context,
     all_: bool = typer.Option(False, "--all", "-a", help="Include finished containers."),
     status: Optional[list[str]] = typer.Option(None, "--status", "-s", help="Only this status (repeatable)."),
-    player: Optional[str] = typer.Option(None, "--player", "-p", help="Only this player (id or agent symbol)."),
+    player: Optional[str] = typer.Option(None, "--player", "-p", help="This player (id or agent symbol)."),
+    all_players: bool = typer.Option(False, "--all-players", help="Every player's containers (for operators)."),
 ) -> None:
-    """Containers: live ones by default, every one with --all."""
+    """The acting player's containers: live ones by default, every one with --all."""
     app = app_context(ctx)
     statuses = [_status(s) for s in status or []]
+    if player and all_players:
+        raise ConfigError("--player and --all-players exclude each other")
+    player_id = None if all_players else _listing_player_id(app, player)
     now = utcnow()
     with app.database().read() as session:
-        ident = player or app.settings.player
-        player_id = PlayerRepository(session).resolve(ident).player_id if ident else None
         rows = list_containers(session, now=now, player_id=player_id, statuses=statuses, include_all=all_)
 
     def render(console: Console) -> None:
@@ -70,10 +76,12 @@ def list_(
 
 
 @app.command()
-def inspect(ctx: typer.Context, container_id: str = typer.Argument(..., help="Container id.")) -> None:
+def inspect(ctx: typer.Context, container_id: str = typer.Argument(..., help=ID_HELP)) -> None:
     """Config, status, policy, timings, exit, status history, lineage and assignment of one container."""
     app = app_context(ctx)
+    player_id = _acting_player_id(app)
     with app.database().read() as session:
+        container_id = resolve_container_id(session, player_id, container_id)
         info = inspect_container(session, container_id, now=utcnow())
     app.emit(info, lambda console: _render_inspect(console, info))
 
@@ -81,18 +89,19 @@ def inspect(ctx: typer.Context, container_id: str = typer.Argument(..., help="Co
 @app.command()
 def logs(
     ctx: typer.Context,
-    container_id: str = typer.Argument(..., help="Container id."),
+    container_id: str = typer.Argument(..., help=ID_HELP),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines until the container ends."),
-    tail: Optional[int] = typer.Option(None, "--tail", "-n", min=0, help="Only the last N lines."),
+    tail: Optional[int] = int_option(None, "--tail", "-n", low=0, high=MAX_TAIL, help="Only the last N lines."),
     level: Optional[str] = typer.Option(None, "--level", "-l", help="Minimum level: DEBUG, INFO, WARNING, ERROR."),
 ) -> None:
     """Log lines of one container (--follow polls every 0.5 s until Ctrl-C or the container ends)."""
     app = app_context(ctx)
     if level is not None:
         levels_from(level)  # a bad level is refused before anything is read
+    player_id = _acting_player_id(app)
     db = app.database()
     with db.read() as session:
-        container_status(session, container_id)  # NotFound for unknown ids
+        container_id = resolve_container_id(session, player_id, container_id)
         lines = container_logs(session, container_id, tail=tail, level=level)
     if not follow:
         app.emit({"container_id": container_id, "logs": lines}, lambda console: _print_lines(console, lines))
@@ -118,11 +127,13 @@ def logs(
 
 
 @app.command()
-def stop(ctx: typer.Context, container_id: str = typer.Argument(..., help="Container id.")) -> None:
+def stop(ctx: typer.Context, container_id: str = typer.Argument(..., help=ID_HELP)) -> None:
     """Stop a container and release its ship (a running one is stopped by its daemon)."""
     app = app_context(ctx)
+    player_id = _acting_player_id(app)
     now = utcnow()
     with app.database().transaction() as uow:
+        container_id = resolve_container_id(uow.session, player_id, container_id)
         container = handlers.request_stop(uow, container_id, now=now)
         alive = live_daemon_ids(uow.session, now=now)
         still_working = live_daemon_ids(uow.session, now=now, statuses=("running", "stopping"))
@@ -141,11 +152,13 @@ def stop(ctx: typer.Context, container_id: str = typer.Argument(..., help="Conta
 
 
 @app.command()
-def restart(ctx: typer.Context, container_id: str = typer.Argument(..., help="Container id.")) -> None:
+def restart(ctx: typer.Context, container_id: str = typer.Argument(..., help=ID_HELP)) -> None:
     """Replace a container by a new one with the same config; its ship moves to the new one."""
     app = app_context(ctx)
+    player_id = _acting_player_id(app)
     now = utcnow()
     with app.database().transaction() as uow:
+        container_id = resolve_container_id(uow.session, player_id, container_id)
         new = handlers.restart_container(uow, container_id, now=now)
         alive = live_daemon_ids(uow.session, now=now)
     message = f"restarted {container_id} as {new.container_id}"
@@ -159,12 +172,38 @@ def restart(ctx: typer.Context, container_id: str = typer.Argument(..., help="Co
 
 
 @app.command()
-def remove(ctx: typer.Context, container_id: str = typer.Argument(..., help="Container id.")) -> None:
+def remove(ctx: typer.Context, container_id: str = typer.Argument(..., help=ID_HELP)) -> None:
     """Delete a finished container with its logs and history (refuses live ones)."""
     app = app_context(ctx)
+    player_id = _acting_player_id(app)
     with app.database().transaction() as uow:
+        container_id = resolve_container_id(uow.session, player_id, container_id)
         handlers.remove_container(uow, container_id)
     app.emit({"container_id": container_id, "removed": True}, lambda console: console.print(f"removed {container_id}"))
+
+
+def _acting_player_id(app: AppContext) -> int:
+    """Commands on one container act for one player (--player, the default, or the only one)."""
+    player = app.player()
+    assert player is not None
+    return player.player_id
+
+
+def _listing_player_id(app: AppContext, ident: str | None) -> int | None:
+    """Whose containers `list` shows: list --player, else the acting player; None (everyone's)
+    only while no player exists at all, when there are no containers either."""
+    if ident:
+        with app.database().read() as session:
+            return PlayerRepository(session).resolve(ident).player_id
+    chosen = app.player(required=False)
+    if chosen is not None:
+        return chosen.player_id
+    with app.database().read() as session:
+        if PlayerRepository(session).list():
+            raise ConfigError(
+                "no player chosen: pass --player ID|SYMBOL, run `spacetraders player use SYMBOL`, or use --all-players"
+            )
+    return None
 
 
 # ---------------------------------------------------------------------------- rendering

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from spacetraders.application import daemons
 from spacetraders.cli.context import app_context
+from spacetraders.cli.numbers import float_option
 from spacetraders.clock import utcnow
 from spacetraders.errors import ConfigError
 from spacetraders.supervisor import pidfile, process
@@ -18,10 +19,14 @@ from spacetraders.supervisor.config import DaemonConfig
 app = typer.Typer(help="The supervisor daemon that runs containers: start, stop, run, status.", no_args_is_help=True)
 
 _DEFAULTS = DaemonConfig()
-LeaseOpt = typer.Option(_DEFAULTS.lease_s, "--lease", help="Seconds after the last heartbeat before others declare this daemon dead.")
-HeartbeatOpt = typer.Option(_DEFAULTS.heartbeat_s, "--heartbeat", help="Seconds between heartbeats.")
-PollOpt = typer.Option(_DEFAULTS.poll_s, "--poll", help="Seconds between polls for work and stop requests.")
-GraceOpt = typer.Option(_DEFAULTS.stop_grace_s, "--grace", help="Seconds containers get to wind down on stop.")
+LeaseOpt = float_option(_DEFAULTS.lease_s, "--lease", low=0.1, high=86400, unit="seconds",
+                        help="Seconds after the last heartbeat before others declare this daemon dead.")
+HeartbeatOpt = float_option(_DEFAULTS.heartbeat_s, "--heartbeat", low=0.05, high=3600, unit="seconds",
+                            help="Seconds between heartbeats.")
+PollOpt = float_option(_DEFAULTS.poll_s, "--poll", low=0.01, high=3600, unit="seconds",
+                       help="Seconds between polls for work and stop requests.")
+GraceOpt = float_option(_DEFAULTS.stop_grace_s, "--grace", low=0, high=3600, unit="seconds",
+                        help="Seconds containers get to wind down on stop.")
 
 
 def _config(lease: float, heartbeat: float, poll: float, grace: float) -> DaemonConfig:
@@ -39,7 +44,8 @@ def start(
     poll: float = PollOpt,
     grace: float = GraceOpt,
     another: bool = typer.Option(False, "--another", help="PostgreSQL: start one more daemon beside live ones."),
-    timeout: float = typer.Option(15.0, "--timeout", help="Seconds to wait for the daemon's first heartbeat."),
+    timeout: float = float_option(15.0, "--timeout", low=0.1, high=3600, unit="seconds",
+                                  help="Seconds to wait for the daemon's first heartbeat."),
 ) -> None:
     """Start the daemon in the background (log: <data dir>/daemon.log); returns once it is up."""
     app = app_context(ctx)
@@ -83,7 +89,8 @@ def run(
 def stop(
     ctx: typer.Context,
     daemon_id: str = typer.Option(None, "--id", help="Stop only this daemon (default: every live one)."),
-    timeout: float = typer.Option(15.0, "--timeout", help="Seconds to wait for the daemon(s) to exit."),
+    timeout: float = float_option(15.0, "--timeout", low=0.1, high=3600, unit="seconds",
+                                  help="Seconds to wait for the daemon(s) to exit."),
 ) -> None:
     """Stop the daemon(s) gracefully: running containers are interrupted and resumed on the next start."""
     app = app_context(ctx)

@@ -14,6 +14,7 @@ from spacetraders.application.universe import (
     parse_waypoint_symbol,
 )
 from spacetraders.cli.context import app_context
+from spacetraders.cli.numbers import int_option
 from spacetraders.cli.waypoint import format_age
 from spacetraders.clock import utcnow
 from spacetraders.persistence.markets import list_markets, market_with_goods
@@ -26,7 +27,8 @@ app = typer.Typer(help="Market data gathered by scout tours.", no_args_is_help=T
 def list_(
     ctx: typer.Context,
     system: str = typer.Option(..., "--system", help="System symbol, e.g. X1-TS98."),
-    stale_after: int = typer.Option(1800, "--stale-after", min=1, help="Seconds after which data counts as stale."),
+    stale_after: int = int_option(
+        1800, "--stale-after", low=1, high=365 * 86400, help="Seconds after which data counts as stale."),
 ) -> None:
     """Markets of a system: goods count and age of the data (stale ones highlighted)."""
     app = app_context(ctx)

@@ -9,14 +9,19 @@ import typer
 
 from spacetraders.application.reconcile import reconcile as run_reconcile
 from spacetraders.cli.context import app_context
+from spacetraders.cli.numbers import float_option
 from spacetraders.clock import utcnow
 
 
 def reconcile(
     ctx: typer.Context,
     dry_run: bool = typer.Option(False, "--dry-run", help="Report what would change; change nothing."),
-    log_retention_days: float = typer.Option(7.0, "--log-retention-days", min=0.0, help="Keep container logs this long."),
-    stale_after: float = typer.Option(120.0, "--stale-after", min=1.0, help="Seconds without a container heartbeat to report it."),
+    # Under a day would prune the fresh logs of running containers (0 deleted them all).
+    log_retention_days: float = float_option(
+        7.0, "--log-retention-days", low=1, high=3650, unit="days", help="Keep container logs this many days."),
+    stale_after: float = float_option(
+        120.0, "--stale-after", low=1, high=7 * 86400, unit="seconds",
+        help="Seconds without a container heartbeat to report it."),
 ) -> None:
     """Recover work of dead daemons, fix assignments, prune old logs. Exit 0 when consistent."""
     app = app_context(ctx)

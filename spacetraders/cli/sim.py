@@ -8,6 +8,8 @@ from typing import Optional
 
 import typer
 
+from spacetraders.cli.numbers import float_option, int_option
+
 app = typer.Typer(help="Run the local simulator of the game server.", no_args_is_help=True, add_completion=False)
 
 
@@ -20,13 +22,14 @@ def _group() -> None:
 def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Interface to listen on (loopback by default)."),
-    port: int = typer.Option(8777, min=1, max=65535, help="TCP port."),
-    seed: int = typer.Option(1, help="Seed of the generated universe, markets and faults."),
-    time_scale: float = typer.Option(1.0, "--time-scale", min=0.001, help="Game seconds per real second."),
+    port: int = int_option(8777, "--port", low=1, high=65535, help="TCP port."),
+    seed: int = int_option(1, "--seed", low=0, help="Seed of the generated universe, markets and faults."),
+    time_scale: float = float_option(
+        1.0, "--time-scale", low=0.001, high=1_000_000, help="Game seconds per real second."),
     universe: Optional[Path] = typer.Option(
         None, "--universe", exists=True, dir_okay=False, readable=True, help="JSON list of recorded waypoints."
     ),
-    probes: int = typer.Option(3, "--probes", min=0, help="Probes each new agent starts with."),
+    probes: int = int_option(3, "--probes", low=0, high=1000, help="Probes each new agent starts with."),
     no_rate_limit: bool = typer.Option(False, "--no-rate-limit", help="Disable the 2/s + 30/60s limiter."),
 ) -> None:
     """Serve the simulated SpaceTraders v2 API over HTTP."""

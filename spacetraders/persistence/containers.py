@@ -18,7 +18,7 @@ _UNSET: Any = object()
 
 def container_config(command_type: str, params: dict[str, Any]) -> str:
     """The config column: JSON that PostgreSQL can cast (`config::jsonb->'params'`)."""
-    return json.dumps({"command_type": command_type, "params": params}, sort_keys=True)
+    return json.dumps({"command_type": command_type, "params": params}, sort_keys=True, allow_nan=False)
 
 
 def config_params(container: Container) -> dict[str, Any]:

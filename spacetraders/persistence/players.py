@@ -32,7 +32,8 @@ class PlayerRepository:
     def resolve(self, ident: str | int) -> Player:
         """A player by numeric id or agent symbol; NotFound with a clear message otherwise."""
         text = str(ident).strip()
-        player = self.get(int(text)) if text.isdigit() else self.by_symbol(text)
+        # ASCII digits of at most 18 of them: `²` or 10^26 is no id (past 64 bits the driver raises).
+        player = self.get(int(text)) if text.isascii() and text.isdigit() and len(text) <= 18 else self.by_symbol(text)
         if player is None:
             raise NotFound(f"no player {text!r} (see `spacetraders player list`)")
         return player

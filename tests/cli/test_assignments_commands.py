@@ -53,6 +53,17 @@ def test_release_unknown_ship_is_a_clear_error(capsys, db, db_url):
     assert result.code != 0 and "no active assignment" in result.err
 
 
+def test_release_of_a_malformed_symbol_is_one_clear_line_and_writes_nothing(capsys, db, db_url):
+    _broken_fleet(db)
+    cli(capsys, "--db", db_url, "assignments", "fix")
+    for raw in ("", " ", "%", "COOPER-2' OR 1=1", "COOPER-2%", "X" * 300):
+        r = cli(capsys, "--db", db_url, "assignments", "release", raw)
+        assert r.code == 2 and r.err.startswith("error: malformed ship symbol"), raw
+        assert len(r.err.splitlines()) == 1
+    with db.read() as session:
+        assert session.execute(text("SELECT status FROM ship_assignments")).scalar() == "active"
+
+
 def test_fix_exits_non_zero_on_conflicts(capsys, db, db_url):
     with db.transaction() as uow:
         make_player(uow, player_id=1)

@@ -63,11 +63,11 @@ def _status(db: Database, cid: str) -> str:
 # --------------------------------------------------------------------------- list
 
 
-def test_list_shows_live_containers_by_default(capsys, db, db_url, fleet) -> None:  # type: ignore[no-untyped-def]
-    r = cli(capsys, "--db", db_url, "--json", "container", "list")
+def test_list_shows_the_players_live_containers_by_default(capsys, db, db_url, fleet) -> None:  # type: ignore[no-untyped-def]
+    r = cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "list")
     assert r.code == 0, r.err
     rows = {c["container_id"]: c for c in r.json()["containers"]}
-    assert set(rows) == {fleet["running"], fleet["waiting"]}
+    assert set(rows) == {fleet["running"]}
     running = rows[fleet["running"]]
     assert (running["agent_symbol"], running["ship_symbol"], running["status"], running["daemon_id"]) == (
         "COOPER", SHIP, "RUNNING", "d1")
@@ -76,20 +76,24 @@ def test_list_shows_live_containers_by_default(capsys, db, db_url, fleet) -> Non
 
 def test_list_all_status_and_player_filters(capsys, db, db_url, fleet) -> None:  # type: ignore[no-untyped-def]
     ids = lambda r: {c["container_id"] for c in r.json()["containers"]}  # noqa: E731
-    assert ids(cli(capsys, "--db", db_url, "--json", "container", "list", "--all")) == set(fleet.values())
-    done = cli(capsys, "--db", db_url, "--json", "container", "list", "--status", "completed")
+    assert ids(cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "list", "--all")) == {
+        fleet["running"], fleet["done"]}
+    assert ids(cli(capsys, "--db", db_url, "--json", "container", "list", "--all", "--all-players")) == set(fleet.values())
+    assert ids(cli(capsys, "--db", db_url, "--json", "container", "list", "--all-players")) == {
+        fleet["running"], fleet["waiting"]}
+    done = cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "list", "--status", "completed")
     assert ids(done) == {fleet["done"]} and done.json()["containers"][0]["age_s"] == 42
     assert ids(cli(capsys, "--db", db_url, "--json", "container", "list", "--all", "--player", "HAWK")) == {fleet["waiting"]}
 
 
 def test_list_renders_a_table(capsys, db, db_url, fleet) -> None:  # type: ignore[no-untyped-def]
-    r = cli(capsys, "--db", db_url, "container", "list")
+    r = cli(capsys, "--db", db_url, "--player", "COOPER", "container", "list")
     assert r.code == 0 and "RUNNING" in r.out and "COOPER" in r.out and "restarts" in r.out
     assert fleet["done"] not in r.out
 
 
 def test_list_refuses_a_bad_status(capsys, db, db_url, fleet) -> None:  # type: ignore[no-untyped-def]
-    r = cli(capsys, "--db", db_url, "container", "list", "--status", "SLEEPY")
+    r = cli(capsys, "--db", db_url, "--player", "COOPER", "container", "list", "--status", "SLEEPY")
     assert r.code != 0 and "unknown status 'SLEEPY'" in r.err and len(r.err.strip().splitlines()) == 1
 
 
@@ -101,7 +105,7 @@ def test_inspect_shows_config_history_lineage_and_assignment_without_tokens(caps
     with db.transaction() as uow:
         new = h.fail_container(uow, old, daemon_id="d1", reason="ApiError 500", now=utcnow())
     assert new is not None
-    r = cli(capsys, "--db", db_url, "--json", "container", "inspect", old)
+    r = cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "inspect", old)
     assert r.code == 0, r.err
     info = r.json()
     assert info["status"] == "FAILED" and info["exit_reason"] == "ApiError 500" and info["exit_code"] == 1
@@ -111,10 +115,10 @@ def test_inspect_shows_config_history_lineage_and_assignment_without_tokens(caps
     assert info["assignment"]["container_id"] == new.container_id and not info["assignment"]["held_by_this"]
     assert info["restart_policy"] == "on-failure"
     # The same lineage seen from the newest run.
-    newest = cli(capsys, "--db", db_url, "--json", "container", "inspect", new.container_id).json()
+    newest = cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "inspect", new.container_id).json()
     assert [l["container_id"] for l in newest["lineage"]] == [old, new.container_id]
     assert newest["assignment"]["held_by_this"] and newest["restarted_from"] == old
-    human = cli(capsys, "--db", db_url, "container", "inspect", old)
+    human = cli(capsys, "--db", db_url, "--player", "COOPER", "container", "inspect", old)
     assert human.code == 0 and "Lineage" in human.out and "ApiError 500" in human.out
     for out in (r.out, human.out):
         assert "tok-leak" not in out and "tok-COOPER-secret" not in out
@@ -122,9 +126,9 @@ def test_inspect_shows_config_history_lineage_and_assignment_without_tokens(caps
 
 def test_unknown_ids_are_one_clear_line(capsys, db, db_url, fleet) -> None:  # type: ignore[no-untyped-def]
     for command in ("inspect", "logs", "stop", "restart", "remove"):
-        r = cli(capsys, "--db", db_url, "container", command, "nope-123")
+        r = cli(capsys, "--db", db_url, "--player", "COOPER", "container", command, "nope-123")
         assert r.code != 0, command
-        assert r.err.strip() == "error: no container 'nope-123'", command
+        assert r.err.strip() == "error: no container 'nope-123' of player COOPER", command
 
 
 # --------------------------------------------------------------------------- logs
@@ -132,15 +136,15 @@ def test_unknown_ids_are_one_clear_line(capsys, db, db_url, fleet) -> None:  # t
 
 def test_logs_tail_and_level(capsys, db, db_url, fleet) -> None:  # type: ignore[no-untyped-def]
     cid = fleet["running"]
-    every = cli(capsys, "--db", db_url, "--json", "container", "logs", cid).json()["logs"]
+    every = cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "logs", cid).json()["logs"]
     assert [l["message"] for l in every] == ["planning", "docked at X1-A1", "slow market", "api 500"]
-    tail = cli(capsys, "--db", db_url, "--json", "container", "logs", cid, "--tail", "2").json()["logs"]
+    tail = cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "logs", cid, "--tail", "2").json()["logs"]
     assert [l["message"] for l in tail] == ["slow market", "api 500"]
-    warn = cli(capsys, "--db", db_url, "--json", "container", "logs", cid, "--level", "warning").json()["logs"]
+    warn = cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "logs", cid, "--level", "warning").json()["logs"]
     assert [l["level"] for l in warn] == ["WARNING", "ERROR"]
-    human = cli(capsys, "--db", db_url, "container", "logs", cid, "--level", "ERROR")
+    human = cli(capsys, "--db", db_url, "--player", "COOPER", "container", "logs", cid, "--level", "ERROR")
     assert "api 500" in human.out and "planning" not in human.out
-    bad = cli(capsys, "--db", db_url, "container", "logs", cid, "--level", "LOUD")
+    bad = cli(capsys, "--db", db_url, "--player", "COOPER", "container", "logs", cid, "--level", "LOUD")
     assert bad.code != 0 and "unknown log level" in bad.err
 
 
@@ -161,7 +165,7 @@ def test_logs_follow_prints_new_lines_until_the_container_ends(capsys, db, db_ur
                 h.finish_stop(uow, cid, daemon_id="d1", now=utcnow())
 
     monkeypatch.setattr(container_cli, "_sleep", one_poll_passes)
-    r = cli(capsys, "--db", db_url, "container", "logs", cid, "--follow", "--tail", "1")
+    r = cli(capsys, "--db", db_url, "--player", "COOPER", "container", "logs", cid, "--follow", "--tail", "1")
     assert r.code == 0, r.err
     assert polls == [0.5, 0.5]
     lines = [l for l in r.out.splitlines() if l.strip()]
@@ -171,7 +175,7 @@ def test_logs_follow_prints_new_lines_until_the_container_ends(capsys, db, db_ur
 
 def test_logs_follow_of_a_finished_container_returns_at_once_as_a_json_stream(capsys, db, db_url, fleet, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(container_cli, "_sleep", lambda s: pytest.fail("no poll for a finished container"))
-    r = cli(capsys, "--db", db_url, "--json", "container", "logs", fleet["done"], "--follow")
+    r = cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "logs", fleet["done"], "--follow")
     assert r.code == 0 and r.out == ""
 
 
@@ -180,7 +184,7 @@ def test_logs_follow_of_a_finished_container_returns_at_once_as_a_json_stream(ca
 
 def test_stop_with_a_live_daemon_asks_it_to_stop(capsys, db, db_url, fleet) -> None:  # type: ignore[no-untyped-def]
     _live_daemon(db)
-    r = cli(capsys, "--db", db_url, "--json", "container", "stop", fleet["running"])
+    r = cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "stop", fleet["running"])
     assert r.code == 0, r.err
     assert r.json()["status"] == "STOPPING" and r.json()["daemon_running"]
     assert _status(db, fleet["running"]) == "STOPPING"
@@ -188,41 +192,41 @@ def test_stop_with_a_live_daemon_asks_it_to_stop(capsys, db, db_url, fleet) -> N
 
 
 def test_stop_when_its_daemon_is_gone_finishes_the_stop(capsys, db, db_url, fleet) -> None:  # type: ignore[no-untyped-def]
-    r = cli(capsys, "--db", db_url, "container", "stop", fleet["running"])
+    r = cli(capsys, "--db", db_url, "--player", "COOPER", "container", "stop", fleet["running"])
     assert r.code == 0, r.err
     assert "stopped" in r.out and "released" in r.out
     assert _status(db, fleet["running"]) == "STOPPED"
     with db.read() as s:
         a = s.scalars(select(ShipAssignment).where(ShipAssignment.ship_symbol == SHIP)).one()
         assert a.status == "idle"
-    again = cli(capsys, "--db", db_url, "container", "stop", fleet["running"])
+    again = cli(capsys, "--db", db_url, "--player", "COOPER", "container", "stop", fleet["running"])
     assert again.code != 0 and "already STOPPED" in again.err
     check_invariants(db)
 
 
 def test_restart_without_a_daemon_says_the_work_is_queued(capsys, db, db_url, fleet) -> None:  # type: ignore[no-untyped-def]
-    r = cli(capsys, "--db", db_url, "--json", "container", "restart", fleet["running"])
+    r = cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "restart", fleet["running"])
     assert r.code == 0, r.err
     body = r.json()
     assert body["status"] == "STARTING" and not body["daemon_running"]
     assert "spacetraders daemon start" in body["message"]
     assert _status(db, fleet["running"]) == "STOPPED" and _status(db, body["new_container_id"]) == "STARTING"
-    human = cli(capsys, "--db", db_url, "container", "restart", body["new_container_id"])
+    human = cli(capsys, "--db", db_url, "--player", "COOPER", "container", "restart", body["new_container_id"])
     assert "queued" in human.out and "spacetraders daemon start" in human.out
     check_invariants(db)
 
 
 def test_restart_with_a_live_daemon_does_not_say_queued(capsys, db, db_url, fleet) -> None:  # type: ignore[no-untyped-def]
     _live_daemon(db, "d9")
-    r = cli(capsys, "--db", db_url, "container", "restart", fleet["waiting"])
+    r = cli(capsys, "--db", db_url, "--player", "HAWK", "container", "restart", fleet["waiting"])
     assert r.code == 0 and "queued" not in r.out and "restarted" in r.out
 
 
 def test_remove_refuses_live_and_removes_finished(capsys, db, db_url, fleet) -> None:  # type: ignore[no-untyped-def]
-    refused = cli(capsys, "--db", db_url, "container", "remove", fleet["running"])
+    refused = cli(capsys, "--db", db_url, "--player", "COOPER", "container", "remove", fleet["running"])
     assert refused.code != 0 and "stop it first" in refused.err
     assert _status(db, fleet["running"]) == "RUNNING"
-    removed = cli(capsys, "--db", db_url, "--json", "container", "remove", fleet["done"])
+    removed = cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "remove", fleet["done"])
     assert removed.code == 0 and removed.json() == {"container_id": fleet["done"], "removed": True}
     assert _status(db, fleet["done"]) == "missing"
     check_invariants(db)
@@ -232,7 +236,7 @@ def test_stop_leaves_the_run_to_its_daemon_while_that_daemon_shuts_down(capsys, 
     _live_daemon(db)
     with db.transaction() as uow:
         uow.session.execute(text("UPDATE daemons SET status = 'stopping' WHERE daemon_id = 'd1'"))
-    r = cli(capsys, "--db", db_url, "--json", "container", "stop", fleet["running"])
+    r = cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "stop", fleet["running"])
     assert r.code == 0, r.err
     assert r.json()["status"] == "STOPPING" and not r.json()["daemon_running"]
     assert _status(db, fleet["running"]) == "STOPPING"
