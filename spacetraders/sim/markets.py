@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from spacetraders.sim import economy
-from spacetraders.sim.catalogue import GOODS
+from spacetraders.sim.catalogue import GOODS, trade_good
 from spacetraders.sim.economy import ACTIVITY_LEVELS, SUPPLY_LEVELS, stable_hash
 from spacetraders.sim.universe import MarketSpec
 
@@ -42,9 +42,9 @@ class Market:
     def catalogue(self) -> dict[str, Any]:
         if self._catalogue is None:  # the catalogue never changes
             self._catalogue = {
-                "exports": [_trade_good(s) for s in self.spec.exports],
-                "imports": [_trade_good(s) for s in self.spec.imports],
-                "exchange": [_trade_good(s) for s in self.spec.exchange],
+                "exports": [trade_good(s) for s in self.spec.exports],
+                "imports": [trade_good(s) for s in self.spec.imports],
+                "exchange": [trade_good(s) for s in self.spec.exchange],
             }
         return {"symbol": self.waypoint_symbol, **self._catalogue}
 
@@ -102,9 +102,3 @@ def _priced(row: economy.Row) -> dict[str, Any]:
         good["activity"] = activity
     return good
 
-
-def _trade_good(symbol: str) -> dict[str, str]:
-    good = GOODS.get(symbol)
-    if good is not None:
-        return good.as_trade_good()
-    return {"symbol": symbol, "name": symbol.replace("_", " ").title(), "description": ""}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from spacetraders.sim.catalogue import trade_good
 from spacetraders.sim.ship_templates import ShipTemplate
 from spacetraders.sim.timefmt import iso
 from spacetraders.sim.universe import Waypoint
@@ -69,11 +70,7 @@ class Ship:
         return body
 
     def cargo_api(self) -> dict[str, Any]:
-        inventory = [
-            {"symbol": s, "name": s.replace("_", " ").title(), "description": "", "units": u}
-            for s, u in self.cargo.items()
-            if u > 0
-        ]
+        inventory = [{**trade_good(s), "units": u} for s, u in self.cargo.items() if u > 0]
         return {
             "capacity": self.template.cargo_capacity,
             "units": sum(i["units"] for i in inventory),
@@ -99,3 +96,4 @@ class Ship:
             "cargo": self.cargo_api(),
             "fuel": self.fuel_api(),
         }
+
