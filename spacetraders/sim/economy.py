@@ -6,20 +6,20 @@ tests can step hours in one call.
 
 How a row is priced:
 
-    mid = R * exp(-KAPPA * (s_eq(t) - s_eq(reset))) * exp(D)
+    mid = R * exp(-kappa * (s_eq(t) - s_eq(reset))) * exp(D)
 
 - `R` is the row's reset price (EXPORT: the ask; IMPORT: the bid; EXCHANGE: the mid).
 - `D` (log displacement) carries the impact of trades: each call adds `ln(f) * units/tv`
   with `f` the observed per-tier factor, and `D` decays back with a half-life set by tv.
 - `s` is the supply index 0..4 shown as SCARCE..ABUNDANT (`round(s)`). Buys lower it,
   sells raise it, and it relaxes toward its equilibrium `s_eq` (production/consumption).
-- `s_eq` moves with market conditions, which is what the KAPPA term prices: an export whose
+- `s_eq` moves with market conditions, which is what the kappa term prices: an export whose
   inputs are short (RESTRICTED) sits lower, a fed factory higher, and every row takes a
   random +/-1 tier shock about every 6 h that wears off over 4 h.
 - Production: selling an export's input at its market credits the export as a reverse buy
   of units/3 (observed 3:1), and inputs at LIMITED or better keep the factory unrestricted.
 - Activity follows traffic (units traded in ~24 h per tv); a row that stays STRONG for 6 h
-  gets the next tradeVolume tier.
+  gets the next tradeVolume tier (tradeVolume never shrinks: default).
 
 Numbers are tagged **obs** (measured on the live game, sources in ECONOMY.md) or
 **default** (a choice where nothing was measured); all live in `Params` so a test or a

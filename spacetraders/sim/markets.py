@@ -33,11 +33,10 @@ class Market:
     _rendered: dict[str, tuple[economy.Row, dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, seed: int, waypoint_symbol: str, spec: MarketSpec, now: datetime | None = None) -> Market:
+    def build(cls, seed: int, waypoint_symbol: str, spec: MarketSpec, now: datetime) -> Market:
         """The market as a fresh reset has it; `now` is the game time of the reset."""
-        start = now or datetime.fromtimestamp(0).astimezone()
         prices = {s: float(g.base_price) for s, g in GOODS.items()}
-        return cls(waypoint_symbol, spec, economy.reset_market(seed, waypoint_symbol, spec.goods(), start, prices))
+        return cls(waypoint_symbol, spec, economy.reset_market(seed, waypoint_symbol, spec.goods(), now, prices))
 
     def catalogue(self) -> dict[str, Any]:
         if self._catalogue is None:  # the catalogue never changes
