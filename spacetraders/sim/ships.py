@@ -96,4 +96,3 @@ class Ship:
             "cargo": self.cargo_api(),
             "fuel": self.fuel_api(),
         }
-
