@@ -81,7 +81,9 @@ def show(ctx: typer.Context, waypoint: str = typer.Argument(..., help="Market wa
     def render(console: Console) -> None:
         table = Table(title=f"Market {symbol} (data {format_age(market.updated_at, now)})")
         for column in ("good", "type", "supply", "activity", "purchase", "sell", "volume"):
-            table.add_column(column, justify="right" if column in ("purchase", "sell", "volume") else "left")
+            # the good's symbol is the one cell never cut, even at 80 columns with RESTRICTED rows
+            table.add_column(column, justify="right" if column in ("purchase", "sell", "volume") else "left",
+                             no_wrap=column == "good")
         for g in view["goods"]:
             table.add_row(g["symbol"], g["type"] or "", g["supply"] or "", g["activity"] or "",
                           _num(g["purchase_price"]), _num(g["sell_price"]), _num(g["trade_volume"]))

@@ -71,12 +71,13 @@ class Params:
 PARAMS = Params()
 
 # obs (X1-AD75, fresh reset 2025-04): the export ask per good; goods only seen as imports or
-# exchanges are converted with the markups above. Other goods fall back to `fallback_ask`.
+# exchanges are converted with the markups above (EXOTIC_MATTER with the tv-6 one). Other goods
+# fall back to `fallback_ask`.
 REFERENCE_ASK: dict[str, float] = {
     "ADVANCED_CIRCUITRY": 4007, "ALUMINUM": 147, "ALUMINUM_ORE": 48, "AMMONIA_ICE": 29, "AMMUNITION": 1126,
     "ANTIMATTER": 3560, "ASSAULT_RIFLES": 2371, "BIOCOMPOSITES": 3712, "BOTANICAL_SPECIMENS": 8531,
     "CLOTHING": 3219, "COPPER": 190, "COPPER_ORE": 38, "DIAMONDS": 67, "DRUGS": 2903, "ELECTRONICS": 1838,
-    "EQUIPMENT": 1896, "EXOTIC_MATTER": 20994, "EXPLOSIVES": 112, "FABRICS": 1443, "FAB_MATS": 1143,
+    "EQUIPMENT": 1896, "EXOTIC_MATTER": 12746, "EXPLOSIVES": 112, "FABRICS": 1443, "FAB_MATS": 1143,
     "FERTILIZERS": 136, "FIREARMS": 2348, "FOOD": 1490, "FUEL": 50, "GOLD": 207, "GOLD_ORE": 62,
     "HYDROCARBON": 34, "ICE_WATER": 11, "IRON": 85, "IRON_ORE": 35, "JEWELRY": 2181, "LAB_INSTRUMENTS": 3652,
     "LIQUID_HYDROGEN": 19, "LIQUID_NITROGEN": 22, "MACHINERY": 1826, "MEDICINE": 3266, "MERITIUM_ORE": 849,
