@@ -11,6 +11,8 @@ through its HTTP API, and prints each measured figure beside the live game's:
 - recovery half-life of a price displacement, by tradeVolume band (era-3 fit 340 / 660 / 1,680 min)
 - supply tier changes per hour without any trading (obs ~26/h over a 23-market system)
 - ship price after each purchase (obs +2.5 % per ship)
+- the recorded X1-AD75 system loaded with --universe: its 147 reset asks as the simulator
+  quotes them beside the recording (when ../shared/spacetraders-data/ is there)
 
 Not measured: the jump fee (~5-6k, the origin gate's ANTIMATTER ask): jumps are not part of
 this simulator build.
@@ -22,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import statistics
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,6 +39,8 @@ from spacetraders.sim.config import SimConfig
 from spacetraders.sim.simulator import Simulator
 
 Row = dict[str, Any]
+RECORDING = Path(__file__).resolve().parents[1] / ".." / "shared" / "spacetraders-data" / "systems" / (
+    "X1-AD75.universe-snapshot.json")
 
 
 class Game:
@@ -224,6 +230,25 @@ async def ship_prices(game: Game) -> None:
          all(0.02 <= x <= 0.03 for x in rises))
 
 
+def recorded_reset() -> None:
+    if not RECORDING.exists():
+        line("reset asks vs the X1-AD75 recording", "not measured", f"needs {RECORDING.name}")
+        return
+    sim = Simulator(SimConfig(universe_file=RECORDING, clock=FakeClock()))
+    errors, same_supply = [], 0
+    for recorded in json.loads(RECORDING.read_text())["marketplaces"]:
+        quoted = {g["symbol"]: g for g in sim.markets[recorded["symbol"]].trade_goods(sim.game_now())}
+        for good in recorded.get("tradeGoods") or []:
+            mine = quoted[good["symbol"]]
+            errors.append(abs(mine["purchasePrice"] / good["purchasePrice"] - 1))
+            same_supply += mine["supply"] == good["supply"]
+    p90 = sorted(errors)[int(0.9 * len(errors))]
+    line(f"reset asks vs the X1-AD75 recording ({len(errors)} rows)",
+         f"|err| {statistics.median(errors):.1%}, p90 {p90:.0%}", "0 (same system, same reset)",
+         statistics.median(errors) <= 0.05)
+    line("... rows showing the recorded supply level", f"{same_supply / len(errors):.0%}", "100 %")
+
+
 async def main(seed: int) -> None:
     print(f"{'target':<58} {'simulator':>24}   {'live game':<30}")
     for step in (reset_shape, buy_ladder, sell_ladder, ship_prices, tier_changes):
@@ -231,6 +256,7 @@ async def main(seed: int) -> None:
         await game.start()
         await step(game)
     await recovery(seed)
+    recorded_reset()
     line("jump fee (origin gate's ANTIMATTER ask)", "not measured", "~5-6k: jumps not in this build")
 
 

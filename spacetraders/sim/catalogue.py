@@ -148,6 +148,12 @@ def trait(symbol: str) -> dict[str, str]:
     return {"symbol": symbol, "name": name, "description": description}
 
 
+def trade_good(symbol: str) -> dict[str, str]:
+    """A TradeGood (symbol, name, description), also for goods this catalogue does not price."""
+    good = GOODS.get(symbol)
+    return good.as_trade_good() if good else {"symbol": symbol, "name": symbol.replace("_", " ").title(), "description": ""}
+
+
 FACTIONS: tuple[str, ...] = (
     "COSMIC", "VOID", "GALACTIC", "QUANTUM", "DOMINION", "ASTRO", "CORSAIRS", "OBSIDIAN", "AEGIS", "UNITED",
     "SOLITARY", "COBALT", "OMEGA", "ECHO", "LORDS", "CULT", "ANCIENTS", "SHADOW", "ETHEREAL",

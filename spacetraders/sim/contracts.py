@@ -134,12 +134,11 @@ class ContractBoard:
             market = sim.markets.get(wp.symbol)
             if market is None:
                 continue
-            for symbol, row in market.rows.items():
-                if row.type == economy.EXPORT:
-                    quoted = market.quote(symbol, game_now)
-                    asks.setdefault(symbol, []).append(quoted[0] if quoted else 1)
-                elif row.type == economy.IMPORT:
-                    importers.setdefault(symbol, []).append(wp.symbol)
+            for good in market.trade_goods(game_now):
+                if good["type"] == economy.EXPORT:
+                    asks.setdefault(good["symbol"], []).append(int(good["purchasePrice"]))
+                elif good["type"] == economy.IMPORT:
+                    importers.setdefault(good["symbol"], []).append(wp.symbol)
         exported = sorted(asks)
         ores = [g for g in exported if g.endswith("_ORE")]
         pool = (ores if starting and ores else exported) or ["IRON_ORE"]

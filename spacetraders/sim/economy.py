@@ -6,20 +6,20 @@ tests can step hours in one call.
 
 How a row is priced:
 
-    mid = R * exp(-KAPPA * (s_eq(t) - s_eq(reset))) * exp(D)
+    mid = R * exp(-kappa * (s_eq(t) - s_eq(reset))) * exp(D)
 
 - `R` is the row's reset price (EXPORT: the ask; IMPORT: the bid; EXCHANGE: the mid).
 - `D` (log displacement) carries the impact of trades: each call adds `ln(f) * units/tv`
   with `f` the observed per-tier factor, and `D` decays back with a half-life set by tv.
 - `s` is the supply index 0..4 shown as SCARCE..ABUNDANT (`round(s)`). Buys lower it,
   sells raise it, and it relaxes toward its equilibrium `s_eq` (production/consumption).
-- `s_eq` moves with market conditions, which is what the KAPPA term prices: an export whose
+- `s_eq` moves with market conditions, which is what the kappa term prices: an export whose
   inputs are short (RESTRICTED) sits lower, a fed factory higher, and every row takes a
-  random +/-1 tier shock about every 6 h that wears off.
+  random +/-1 tier shock about every 6 h that wears off over 4 h.
 - Production: selling an export's input at its market credits the export as a reverse buy
   of units/3 (observed 3:1), and inputs at LIMITED or better keep the factory unrestricted.
 - Activity follows traffic (units traded in ~24 h per tv); a row that stays STRONG for 6 h
-  gets the next tradeVolume tier.
+  gets the next tradeVolume tier (tradeVolume never shrinks: default).
 
 Numbers are tagged **obs** (measured on the live game, sources in ECONOMY.md) or
 **default** (a choice where nothing was measured); all live in `Params` so a test or a
@@ -31,8 +31,9 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 SUPPLY_LEVELS = ("SCARCE", "LIMITED", "MODERATE", "HIGH", "ABUNDANT")
 ACTIVITY_LEVELS = ("WEAK", "GROWING", "STRONG", "RESTRICTED")
@@ -52,7 +53,8 @@ class Params:
     supply_step_per_tv: float = 0.25  # default: ~4 full-tv calls move the supply one tier
     half_life_min: tuple[tuple[int, float], ...] = ((40, 340.0), (80, 660.0), (10**9, 1680.0))  # obs (era-3 fit)
     relax_tiers_per_hour: float = 0.5  # default (fed factories climbed a tier per ~25 min)
-    shock_every_hours: float = 6.0  # default (~26 tier changes/h over a 23-market system)
+    shock_every_hours: float = 6.0  # default: with the wear below, ~26 tier changes/h per 23 markets (obs)
+    shock_wear_tiers_per_hour: float = 0.25  # default: a +/-1 shock fades over 4 h
     input_ratio: float = 3.0  # obs: 3 input units feed 1 unit of export
     input_threshold: float = 1.0  # default: inputs at LIMITED or better keep a factory running
     restricted_drop: float = 1.0  # default: tiers an export's equilibrium loses while inputs are short
@@ -69,12 +71,13 @@ class Params:
 PARAMS = Params()
 
 # obs (X1-AD75, fresh reset 2025-04): the export ask per good; goods only seen as imports or
-# exchanges are converted with the markups above. Other goods fall back to `fallback_ask`.
+# exchanges are converted with the markups above (EXOTIC_MATTER with the tv-6 one). Other goods
+# fall back to `fallback_ask`.
 REFERENCE_ASK: dict[str, float] = {
     "ADVANCED_CIRCUITRY": 4007, "ALUMINUM": 147, "ALUMINUM_ORE": 48, "AMMONIA_ICE": 29, "AMMUNITION": 1126,
     "ANTIMATTER": 3560, "ASSAULT_RIFLES": 2371, "BIOCOMPOSITES": 3712, "BOTANICAL_SPECIMENS": 8531,
     "CLOTHING": 3219, "COPPER": 190, "COPPER_ORE": 38, "DIAMONDS": 67, "DRUGS": 2903, "ELECTRONICS": 1838,
-    "EQUIPMENT": 1896, "EXOTIC_MATTER": 20994, "EXPLOSIVES": 112, "FABRICS": 1443, "FAB_MATS": 1143,
+    "EQUIPMENT": 1896, "EXOTIC_MATTER": 12746, "EXPLOSIVES": 112, "FABRICS": 1443, "FAB_MATS": 1143,
     "FERTILIZERS": 136, "FIREARMS": 2348, "FOOD": 1490, "FUEL": 50, "GOLD": 207, "GOLD_ORE": 62,
     "HYDROCARBON": 34, "ICE_WATER": 11, "IRON": 85, "IRON_ORE": 35, "JEWELRY": 2181, "LAB_INSTRUMENTS": 3652,
     "LIQUID_HYDROGEN": 19, "LIQUID_NITROGEN": 22, "MACHINERY": 1826, "MEDICINE": 3266, "MERITIUM_ORE": 849,
@@ -136,9 +139,8 @@ def _unit(*parts: object) -> float:
     return (stable_hash(*parts) % 100_003) / 100_003
 
 
-@dataclass(frozen=True)
-class Row:
-    """Economic state of one good at one market at game time `updated`."""
+class Row(NamedTuple):
+    """Economic state of one good at one market at game time `updated` (a tuple: cheap to copy)."""
 
     symbol: str
     type: str  # EXPORT | IMPORT | EXCHANGE
@@ -156,6 +158,7 @@ class Row:
     inputs_ok: bool = True
     strong_since: datetime | None = None
     seed_key: str = ""  # hashing key for the row's random shocks
+    shock_phase: float = 0.0  # 0..1: when in each shock period this row's shock falls
 
     @property
     def supply_level(self) -> str:
@@ -212,7 +215,7 @@ def reset_row(
     return Row(
         symbol=symbol, type=trade_type, reference=reference, trade_volume=tv, trade_volume_reset=tv,
         supply=supply, supply_reset=supply, inputs_ok_reset=True, base_activity=base_activity,
-        updated=now, seed_key=key,
+        updated=now, seed_key=key, shock_phase=_unit(key, "phase"),
     )
 
 
@@ -226,7 +229,7 @@ def reset_market(
     for symbol, row in rows.items():
         if row.type == EXPORT:
             ok = _inputs_ok(rows, symbol, p)
-            rows[symbol] = replace(row, inputs_ok=ok, inputs_ok_reset=ok)
+            rows[symbol] = row._replace(inputs_ok=ok, inputs_ok_reset=ok)
     return rows
 
 
@@ -234,7 +237,11 @@ def reset_market(
 
 
 def equilibrium(row: Row, p: Params = PARAMS) -> float:
-    eq = row.supply_reset + row.shock
+    return _equilibrium(row, row.shock, p)
+
+
+def _equilibrium(row: Row, shock: float, p: Params) -> float:
+    eq = row.supply_reset + shock
     if row.type == EXPORT:
         eq += p.restricted_drop * (int(row.inputs_ok) - int(row.inputs_ok_reset))
     return min(4.0, max(0.0, eq))
@@ -275,40 +282,57 @@ def _toward(value: float, target: float, step: float) -> float:
 
 def advance(row: Row, now: datetime, p: Params = PARAMS) -> Row:
     """The row at game time `now`: displacement decayed, shocks applied and worn off,
-    supply relaxed toward equilibrium, traffic decayed, tradeVolume grown if it stayed busy."""
-    seconds = (now - row.updated).total_seconds()
+    supply relaxed toward equilibrium, traffic decayed, tradeVolume grown if it stayed busy.
+    A row at rest with no shock due comes back as is (reads of a quiet market allocate nothing)."""
+    updated = row.updated.timestamp()
+    t = now.timestamp()
+    seconds = t - updated
     if seconds <= 0:
         return row
     hours = seconds / 3600
-    relax = p.relax_tiers_per_hour
+    relax, wear = p.relax_tiers_per_hour, p.shock_wear_tiers_per_hour
+    # Shocks fire at a per-row phase every `shock_every_hours` and wear off at `wear` tiers/h, so
+    # only the last boundary passed can still matter (a +/-1 shock is gone after 4 h < 6 h).
+    period = p.shock_every_hours * 3600
+    offset = row.shock_phase * period
+    last = math.floor((t - offset) / period)
+    boundary = last * period + offset
+    shocked = boundary > updated
+    at_rest = not (row.displacement or row.traffic or row.shock or row.strong_since)
+    if at_rest and not shocked and row.supply == _equilibrium(row, 0.0, p):
+        return row
     displacement = row.displacement * 2 ** (-(seconds / 60) / half_life_minutes(row.trade_volume, p))
     traffic = row.traffic * math.exp(-hours / p.traffic_hours)
-    # Shocks fire at a per-row phase every `shock_every_hours`; each wears off at `relax` tiers/h,
-    # so only the last boundary passed can still matter (a +/-1 shock is gone after 2 h < 6 h).
-    period = p.shock_every_hours * 3600
-    offset = _unit(row.seed_key, "phase") * period
-    last = math.floor((now.timestamp() - offset) / period)
-    boundary_time = last * period + offset
-    shock = _toward(row.shock, 0.0, relax * hours)
-    if boundary_time > row.updated.timestamp():
-        since = (now.timestamp() - boundary_time) / 3600
-        before = _toward(row.shock, 0.0, relax * (boundary_time - row.updated.timestamp()) / 3600)
-        shock = _toward(max(-1.5, min(1.5, before + _shock_at(row, last))), 0.0, relax * since)
-    moved = replace(row, displacement=displacement, traffic=traffic, shock=shock, updated=now)
-    moved = replace(moved, supply=_toward(row.supply, equilibrium(moved, p), relax * hours))
+    supply = row.supply
+    if shocked:  # relax toward the old equilibrium until the shock, then toward the new one
+        before_hours, after_hours = (boundary - updated) / 3600, (t - boundary) / 3600
+        before = _toward(row.shock, 0.0, wear * before_hours)
+        supply = _toward(supply, _equilibrium(row, before, p), relax * before_hours)
+        shock = _toward(max(-1.5, min(1.5, before + _shock_at(row, last))), 0.0, wear * after_hours)
+        supply = _toward(supply, _equilibrium(row, shock, p), relax * after_hours)
+    else:
+        shock = _toward(row.shock, 0.0, wear * hours)
+        supply = _toward(supply, _equilibrium(row, shock, p), relax * hours)
+    moved = row._replace(
+        displacement=displacement if abs(displacement) > 1e-7 else 0.0,
+        traffic=traffic if traffic > 1e-3 else 0.0,
+        shock=shock,
+        supply=supply,
+        updated=now,
+    )
     return _grow_trade_volume(moved, row, now, p)
 
 
 def _grow_trade_volume(row: Row, before: Row, now: datetime, p: Params) -> Row:
     if row.activity != "STRONG":
-        return replace(row, strong_since=None) if row.strong_since else row
+        return row._replace(strong_since=None) if row.strong_since else row
     since = row.strong_since or before.updated
     if (now - since).total_seconds() < p.tv_growth_hours * 3600:
-        return replace(row, strong_since=since)
+        return row if row.strong_since == since else row._replace(strong_since=since)
     bigger = [tv for tv in p.tv_ladder if tv > row.trade_volume]
     if not bigger:
-        return replace(row, strong_since=since)
-    return replace(row, trade_volume=bigger[0], strong_since=now)
+        return row._replace(strong_since=since)
+    return row._replace(trade_volume=bigger[0], strong_since=now)
 
 
 def _inputs_ok(rows: Mapping[str, Row], export: str, p: Params) -> bool:
@@ -323,7 +347,7 @@ def advance_market(rows: Mapping[str, Row], now: datetime, p: Params = PARAMS) -
         if row.type == EXPORT:
             ok = _inputs_ok(moved, symbol, p)
             if ok != row.inputs_ok:
-                moved[symbol] = replace(row, inputs_ok=ok)
+                moved[symbol] = row._replace(inputs_ok=ok)
     return moved
 
 
@@ -346,8 +370,7 @@ def _impact(row: Row, units: float, buying: bool, p: Params) -> Row:
     share = units / row.trade_volume
     factor = buy_factor(row) if buying else sell_factor(row)
     step = p.supply_step_per_tv * share
-    return replace(
-        row,
+    return row._replace(
         displacement=row.displacement + math.log(factor) * share,
         supply=min(4.0, max(0.0, row.supply - step if buying else row.supply + step)),
         traffic=row.traffic + abs(units),

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from spacetraders.sim import economy
-from spacetraders.sim.catalogue import GOODS
+from spacetraders.sim.catalogue import GOODS, trade_good
 from spacetraders.sim.economy import ACTIVITY_LEVELS, SUPPLY_LEVELS, stable_hash
 from spacetraders.sim.universe import MarketSpec
 
@@ -29,28 +29,38 @@ class Market:
     rows: dict[str, economy.Row]
     transactions: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=TRANSACTIONS_KEPT))
     _view: tuple[int, list[dict[str, Any]]] | None = field(default=None, repr=False)
+    _catalogue: dict[str, Any] | None = field(default=None, repr=False)
+    _rendered: dict[str, tuple[economy.Row, dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, seed: int, waypoint_symbol: str, spec: MarketSpec, now: datetime | None = None) -> Market:
+    def build(cls, seed: int, waypoint_symbol: str, spec: MarketSpec, now: datetime) -> Market:
         """The market as a fresh reset has it; `now` is the game time of the reset."""
-        start = now or datetime.fromtimestamp(0).astimezone()
         prices = {s: float(g.base_price) for s, g in GOODS.items()}
-        return cls(waypoint_symbol, spec, economy.reset_market(seed, waypoint_symbol, spec.goods(), start, prices))
+        return cls(waypoint_symbol, spec, economy.reset_market(seed, waypoint_symbol, spec.goods(), now, prices))
 
     def catalogue(self) -> dict[str, Any]:
-        return {
-            "symbol": self.waypoint_symbol,
-            "exports": [_trade_good(s) for s in self.spec.exports],
-            "imports": [_trade_good(s) for s in self.spec.imports],
-            "exchange": [_trade_good(s) for s in self.spec.exchange],
-        }
+        if self._catalogue is None:  # the catalogue never changes
+            self._catalogue = {
+                "exports": [trade_good(s) for s in self.spec.exports],
+                "imports": [trade_good(s) for s in self.spec.imports],
+                "exchange": [trade_good(s) for s in self.spec.exchange],
+            }
+        return {"symbol": self.waypoint_symbol, **self._catalogue}
 
     def trade_goods(self, game_time: datetime) -> list[dict[str, Any]]:
         step = int(game_time.timestamp()) // READ_STEP_S
         if self._view is None or self._view[0] != step:
             self.rows = economy.advance_market(self.rows, game_time)
-            self._view = (step, [_priced(r) for r in self.rows.values()])
+            self._view = (step, [self._render(r) for r in self.rows.values()])
         return self._view[1]
+
+    def _render(self, row: economy.Row) -> dict[str, Any]:
+        """A row's tradeGoods entry, re-rendered only when the row changed (quiet rows stay put)."""
+        cached = self._rendered.get(row.symbol)
+        if cached is None or cached[0] is not row:
+            cached = (row, _priced(row))
+            self._rendered[row.symbol] = cached
+        return cached[1]
 
     def row(self, symbol: str) -> economy.Row | None:
         return self.rows.get(symbol)
@@ -91,9 +101,3 @@ def _priced(row: economy.Row) -> dict[str, Any]:
         good["activity"] = activity
     return good
 
-
-def _trade_good(symbol: str) -> dict[str, str]:
-    good = GOODS.get(symbol)
-    if good is not None:
-        return good.as_trade_good()
-    return {"symbol": symbol, "name": symbol.replace("_", " ").title(), "description": ""}

