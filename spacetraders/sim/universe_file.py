@@ -12,9 +12,9 @@ import random
 from pathlib import Path
 from typing import Any
 
-from spacetraders.sim.catalogue import CONSUMER_GOODS, INDUSTRIAL_GOODS
 from spacetraders.sim.gates import connect
 from spacetraders.sim.ship_templates import SHIPYARD_STOCK
+from spacetraders.sim.trade_layout import market_for
 from spacetraders.sim.universe import MarketSpec, System, Universe, Waypoint
 
 
@@ -91,13 +91,7 @@ def _recorded_market(market: dict[str, Any]) -> MarketSpec:
 
 
 def _generated_market(rng: random.Random, wp: Waypoint) -> MarketSpec:
-    if wp.type == "FUEL_STATION":
-        return MarketSpec(exchange=("FUEL",))
-    return MarketSpec(
-        exports=tuple(rng.sample(INDUSTRIAL_GOODS, 2)),
-        imports=tuple(rng.sample(CONSUMER_GOODS, 3)),
-        exchange=("FUEL",),
-    )
+    return market_for(rng, wp, headquarters=False, sells_fuel=True)
 
 
 def _headquarters(waypoints: list[Waypoint]) -> str:
