@@ -55,7 +55,22 @@ def load_universe(path: Path, seed: int = 1) -> Universe:
     first = next(iter(systems.values()))
     # Recorded gates lead to systems the file does not hold: only links inside the file count.
     gates = connect(list(systems.values()), seed, home=first.symbol)
-    return Universe(systems=systems, headquarters=_headquarters(first.waypoints), gates=gates)
+    sites = raw.get("construction_sites") if isinstance(raw, dict) else None
+    return Universe(systems=systems, headquarters=_headquarters(first.waypoints), gates=gates,
+                    constructions=_constructions(sites))
+
+
+def _constructions(sites: Any) -> dict[str, tuple[tuple[str, int, int], ...]]:
+    """Recorded Construction objects (the snapshot's `construction_sites`), by waypoint."""
+    found = {}
+    for site in sites if isinstance(sites, list) else ():
+        try:
+            found[site["symbol"]] = tuple(
+                (m["tradeSymbol"], int(m["required"]), int(m["fulfilled"])) for m in site["materials"]
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed construction site {str(site)[:80]}: {exc}") from exc
+    return found
 
 
 def _waypoint(item: dict[str, Any]) -> Waypoint:

@@ -73,3 +73,9 @@ def test_recorded_gate_keeps_its_construction_state_and_links_nowhere_outside_th
     assert sim.universe.gates == {gate.symbol: ()}  # its recorded links lead to systems the file lacks
     site = sim.world.constructions[gate.symbol]
     assert site.is_complete is not gate.is_under_construction
+    recorded = json.loads(path.read_text())["construction_sites"][0]
+    assert recorded["symbol"] == gate.symbol
+    assert site.api()["materials"] == [
+        {"tradeSymbol": m["tradeSymbol"], "required": m["required"], "fulfilled": m["fulfilled"]}
+        for m in recorded["materials"]
+    ]
