@@ -140,8 +140,10 @@ class ContractBoard:
                 elif good["type"] == economy.IMPORT:
                     importers.setdefault(good["symbol"], []).append(wp.symbol)
         exported = sorted(asks)
-        ores = [g for g in exported if g.endswith("_ORE")]
-        pool = (ores if starting and ores else exported) or ["IRON_ORE"]
+        # Offer what can actually be delivered: a good exported here that some market imports.
+        deliverable = [g for g in exported if importers.get(g)]
+        ores = [g for g in deliverable if g.endswith("_ORE")]
+        pool = (ores if starting and ores else deliverable) or exported or ["IRON_ORE"]
         good = rng.choice(pool)
         ask = statistics.median(asks[good]) if good in asks else economy.fallback_ask(
             good, GOODS[good].base_price if good in GOODS else None)

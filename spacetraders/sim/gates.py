@@ -99,8 +99,10 @@ class ConstructionSite:
     materials: dict[str, list[int]] = field(default_factory=dict)  # good -> [required, fulfilled]
 
     @classmethod
-    def for_gate(cls, gate: Waypoint) -> ConstructionSite:
-        if gate.is_under_construction:
+    def for_gate(cls, gate: Waypoint, recorded: tuple[tuple[str, int, int], ...] | None = None) -> ConstructionSite:
+        if recorded:
+            materials = {good: [required, fulfilled] for good, required, fulfilled in recorded}
+        elif gate.is_under_construction:
             materials = {good: [required, fulfilled] for good, required, fulfilled in GATE_MATERIALS}
         else:
             materials = {good: [required, required] for good, required, _ in GATE_MATERIALS}

@@ -15,7 +15,8 @@ from spacetraders.sim import catalogue as cat
 from spacetraders.sim.catalogue import trait
 from spacetraders.sim.gates import connect, place_systems
 from spacetraders.sim.ship_templates import SHIPYARD_STOCK
-from spacetraders.sim.universe import MarketSpec, System, Universe, Waypoint
+from spacetraders.sim.trade_layout import add_local_sources, market_for
+from spacetraders.sim.universe import System, Universe, Waypoint
 
 SYSTEM_TYPES = ("ORANGE_STAR", "RED_STAR", "BLUE_STAR", "YOUNG_STAR", "WHITE_DWARF", "NEUTRON_STAR", "HYPERGIANT")
 MAX_RADIUS = 790
@@ -194,37 +195,15 @@ class _SystemBuilder:
         hq = self.waypoints[0]
         fuel_less = set(rng.sample([m for m in chosen if m.type == "MOON"], 2)) if len(chosen) > 4 else set()
         for wp in markets:
-            wp.market = self._market_for(wp, sells_fuel=wp not in fuel_less)
+            wp.market = market_for(rng, wp, headquarters=wp is hq, sells_fuel=wp not in fuel_less)
             wp.traits.append(trait("MARKETPLACE"))
+        add_local_sources(rng, markets)
         yard_candidates = [w for w in markets if w is not hq and w.type in ("PLANET", "MOON", "ORBITAL_STATION")]
         for wp in [hq] + rng.sample(yard_candidates, 2):
             wp.shipyard = tuple(sorted(rng.sample(SHIPYARD_STOCK, rng.randint(3, len(SHIPYARD_STOCK)))))
             if "SHIP_PROBE" not in wp.shipyard:
                 wp.shipyard = ("SHIP_PROBE",) + wp.shipyard
             wp.traits.append(trait("SHIPYARD"))
-
-    def _market_for(self, wp: Waypoint, sells_fuel: bool) -> MarketSpec:
-        rng = self.rng
-        fuel = ("FUEL",) if sells_fuel else ()
-
-        def pick(pool: tuple[str, ...], lo: int, hi: int, avoid: tuple[str, ...] = ()) -> tuple[str, ...]:
-            options = [g for g in pool if g not in avoid]
-            return tuple(rng.sample(options, min(len(options), rng.randint(lo, hi))))
-
-        if wp.type == "FUEL_STATION":
-            return MarketSpec(exchange=("FUEL",))
-        if wp.type == "JUMP_GATE":
-            return MarketSpec(exchange=("ANTIMATTER", "FUEL"))  # the jump fee is one ANTIMATTER
-        if wp.type == "PLANET":
-            exports = pick(cat.INDUSTRIAL_GOODS, 0, 2)
-            return MarketSpec(exports=exports, imports=pick(cat.CONSUMER_GOODS, 3, 5), exchange=fuel)
-        if wp.type == "GAS_GIANT":
-            return MarketSpec(exports=cat.GAS_GOODS, imports=("MACHINERY",), exchange=fuel)
-        if wp.type in ("ASTEROID_BASE", "ENGINEERED_ASTEROID"):
-            return MarketSpec(exports=pick(cat.RAW_GOODS, 2, 4), imports=("MACHINERY", "FOOD"), exchange=fuel)
-        exports = pick(cat.INDUSTRIAL_GOODS, 1, 3)
-        imports = pick(cat.RAW_GOODS + cat.CONSUMER_GOODS, 1, 3)
-        return MarketSpec(exports=exports, imports=imports, exchange=fuel)
 
 
 def _clamp(x: int, y: int, radius: int) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""/v2 routes for factions, public agents, the supply chain, scans, outfitting, repair and scrap."""
+"""/v2 routes for factions, public agents, my account, the supply chain, scans, outfitting, repair and scrap."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from spacetraders.sim import directory, outfitting
 from spacetraders.sim.routes import _body, _caller, _data, _page, _sim
+from spacetraders.sim.timefmt import iso
 
 router = APIRouter(prefix="/v2")
 SHIP = "/my/ships/{ship_symbol}"
@@ -32,6 +33,13 @@ async def agents(request: Request) -> JSONResponse:
 @router.get("/agents/{agent_symbol}")
 async def agent(request: Request, agent_symbol: str) -> JSONResponse:
     return _data(directory.agent(_sim(request), agent_symbol))
+
+
+@router.get("/my/account")
+async def my_account(request: Request) -> JSONResponse:
+    """Not in the v2.3.0 spec; later revisions answer the agent token's account like this."""
+    sim, agent = _caller(request)
+    return _data({"account": {"id": agent.account_id, "email": None, "createdAt": iso(sim.started_at)}})
 
 
 @router.get("/market/supply-chain")

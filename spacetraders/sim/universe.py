@@ -141,6 +141,8 @@ class Universe:
     headquarters: str  # waypoint where new agents start
     # jump gate waypoint -> the gate waypoints it connects to (symmetric; see gates.py)
     gates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # recorded construction sites: waypoint -> ((good, required, fulfilled), ...)
+    constructions: dict[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.waypoints: dict[str, Waypoint] = {w.symbol: w for s in self.systems.values() for w in s.waypoints}

@@ -12,9 +12,9 @@ import random
 from pathlib import Path
 from typing import Any
 
-from spacetraders.sim.catalogue import CONSUMER_GOODS, INDUSTRIAL_GOODS
 from spacetraders.sim.gates import connect
 from spacetraders.sim.ship_templates import SHIPYARD_STOCK
+from spacetraders.sim.trade_layout import market_for
 from spacetraders.sim.universe import MarketSpec, System, Universe, Waypoint
 
 
@@ -55,7 +55,22 @@ def load_universe(path: Path, seed: int = 1) -> Universe:
     first = next(iter(systems.values()))
     # Recorded gates lead to systems the file does not hold: only links inside the file count.
     gates = connect(list(systems.values()), seed, home=first.symbol)
-    return Universe(systems=systems, headquarters=_headquarters(first.waypoints), gates=gates)
+    sites = raw.get("construction_sites") if isinstance(raw, dict) else None
+    return Universe(systems=systems, headquarters=_headquarters(first.waypoints), gates=gates,
+                    constructions=_constructions(sites))
+
+
+def _constructions(sites: Any) -> dict[str, tuple[tuple[str, int, int], ...]]:
+    """Recorded Construction objects (the snapshot's `construction_sites`), by waypoint."""
+    found = {}
+    for site in sites if isinstance(sites, list) else ():
+        try:
+            found[site["symbol"]] = tuple(
+                (m["tradeSymbol"], int(m["required"]), int(m["fulfilled"])) for m in site["materials"]
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed construction site {str(site)[:80]}: {exc}") from exc
+    return found
 
 
 def _waypoint(item: dict[str, Any]) -> Waypoint:
@@ -91,13 +106,7 @@ def _recorded_market(market: dict[str, Any]) -> MarketSpec:
 
 
 def _generated_market(rng: random.Random, wp: Waypoint) -> MarketSpec:
-    if wp.type == "FUEL_STATION":
-        return MarketSpec(exchange=("FUEL",))
-    return MarketSpec(
-        exports=tuple(rng.sample(INDUSTRIAL_GOODS, 2)),
-        imports=tuple(rng.sample(CONSUMER_GOODS, 3)),
-        exchange=("FUEL",),
-    )
+    return market_for(rng, wp, headquarters=False, sells_fuel=True)
 
 
 def _headquarters(waypoints: list[Waypoint]) -> str:

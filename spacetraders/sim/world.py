@@ -24,7 +24,8 @@ class LiveSurvey:
 class WorldState:
     def __init__(self, universe: Universe, seed: int) -> None:
         self.constructions: dict[str, ConstructionSite] = {
-            symbol: ConstructionSite.for_gate(universe.waypoints[symbol]) for symbol in universe.gates
+            symbol: ConstructionSite.for_gate(universe.waypoints[symbol], universe.constructions.get(symbol))
+            for symbol in universe.gates
         }
         self.surveys: dict[str, LiveSurvey] = {}
         self.rng = random.Random(f"world:{seed}")

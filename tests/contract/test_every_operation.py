@@ -12,7 +12,7 @@ import asyncio
 from typing import Any
 
 import httpx
-from jsonschema import Draft7Validator
+from jsonschema import Draft7Validator  # type: ignore[import-untyped]
 
 from spacetraders.clock import FakeClock
 from spacetraders.sim import spec_enums

@@ -40,7 +40,18 @@ def test_a_new_agent_gets_an_offered_ore_contract_with_observed_terms():
     pay = contract["terms"]["payment"]
     total = pay["onAccepted"] + pay["onFulfilled"]
     assert 0.12 <= pay["onAccepted"] / total <= 0.27
-    assert 3.5 * 0.9 <= total / (line["unitsRequired"] * 50) <= 6 * 2  # ore asks are ~35-60 credits
+    # Pay is 3.5-6x what the goods cost at their exporters (the median ask in the system).
+    game_now = h.sim.game_now()
+    asks = sorted(
+        g["purchasePrice"]
+        for wp in h.sim.universe.systems[h.sim.universe.waypoints[line["destinationSymbol"]].system_symbol].waypoints
+        if (m := h.sim.markets.get(wp.symbol)) is not None
+        for g in m.trade_goods(game_now)
+        if g["symbol"] == line["tradeSymbol"] and g["type"] == "EXPORT"
+    )
+    assert asks, "the contract's good is exported in its system"
+    ask = asks[len(asks) // 2] if len(asks) % 2 else (asks[len(asks) // 2 - 1] + asks[len(asks) // 2]) / 2
+    assert 3.5 * 0.99 <= total / (line["unitsRequired"] * ask) <= 6 * 1.01
     now = h.clock.now()
     assert _time(contract["deadlineToAccept"]) == now + timedelta(hours=24) == _time(contract["expiration"])
     assert _time(contract["terms"]["deadline"]) == now + timedelta(days=7)

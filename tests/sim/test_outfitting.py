@@ -82,3 +82,11 @@ def test_factions_agents_and_supply_chain():
     assert h.get("/agents/NOBODY", headers={}).status_code == 404
     chain = h.get("/market/supply-chain", headers={}).json()["data"]["exportToImportMap"]
     assert chain["ELECTRONICS"] == ["SILICON_CRYSTALS", "COPPER"] and chain["IRON"] == ["IRON_ORE"]
+
+
+def test_my_account_names_the_token_account():
+    h = _setup()
+    account = h.get("/my/account").json()["data"]["account"]
+    assert account["id"] == h.sim.agents["FIT"].account_id and account["email"] is None
+    assert account["createdAt"].endswith("Z")
+    assert h.get("/my/account", headers={}).status_code == 401

@@ -64,3 +64,18 @@ def test_bad_universe_files_are_clear_errors(tmp_path: Path):
     broken.write_text('[{"symbol": "X1-A-B1"}]')
     with pytest.raises(ValueError, match="malformed waypoint"):
         load_universe(broken)
+
+
+def test_recorded_gate_keeps_its_construction_state_and_links_nowhere_outside_the_file():
+    path = shared_path("spacetraders-data", "systems", "X1-AD75.universe-snapshot.json")
+    sim = Simulator(SimConfig(universe_file=path))
+    gate = next(w for w in sim.universe.waypoints.values() if w.type == "JUMP_GATE")
+    assert sim.universe.gates == {gate.symbol: ()}  # its recorded links lead to systems the file lacks
+    site = sim.world.constructions[gate.symbol]
+    assert site.is_complete is not gate.is_under_construction
+    recorded = json.loads(path.read_text())["construction_sites"][0]
+    assert recorded["symbol"] == gate.symbol
+    assert site.api()["materials"] == [
+        {"tradeSymbol": m["tradeSymbol"], "required": m["required"], "fulfilled": m["fulfilled"]}
+        for m in recorded["materials"]
+    ]
