@@ -24,7 +24,7 @@ def test_second_active_assignment_for_a_ship_is_rejected(db):
     with db.transaction() as uow:
         player = make_player(uow)
         first = make_container(uow, player.player_id, "COOPER-2")
-        second = make_container(uow, player.player_id, "COOPER-2")
+        second = make_container(uow, player.player_id, "COOPER-3")
         _insert_assignment(uow, player.player_id, "COOPER-2", first.container_id)
         first_id, second_id, player_id = first.container_id, second.container_id, player.player_id
 
