@@ -5,7 +5,9 @@ active assignment on a container that is not live or drives another ship (see
 docs/architecture.md). What it cannot reject is the reverse gap: a live container whose
 ship has no active assignment (an old tool, a hand edit that idled it). `fix` gives each
 such container its ship, in one set-based INSERT ... SELECT ... ON CONFLICT, so 100,000
-containers are fixed in seconds.
+containers are fixed in seconds. On SQLite the foreign key binds only connections that
+enable foreign keys (ours always do; the sqlite3 shell does not by default), so `fix` also
+releases an active assignment whose container is missing, not live or drives another ship.
 
 It also reports the rows no repair can read: a live container whose config is not a JSON
 object (or holds NaN), or a container in a status this version does not know. They are
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, Subquery, and_, or_, outerjoin, select
+from sqlalchemy import Select, Subquery, and_, or_, outerjoin, select, tuple_
 from sqlalchemy.orm import Session
 
 from spacetraders.application import containers as lifecycle
@@ -36,7 +38,7 @@ ASSIGNED, BAD_ROW = "assigned", "bad-row"
 
 @dataclass(frozen=True)
 class FixAction:
-    action: str  # assigned | bad-row (reported, not changed)
+    action: str  # released | assigned | bad-row (reported, not changed)
     player_id: int
     ship_symbol: str | None
     container_id: str | None
@@ -49,7 +51,8 @@ class FixAction:
 
 def fix_plan(session: Session) -> list[FixAction]:
     """What `fix` would change (and the rows it cannot read), without changing anything."""
-    return _claims(session) + bad_rows(session)
+    orphans = _orphans(session)
+    return orphans + _claims(session, {(a.player_id, a.ship_symbol) for a in orphans}) + bad_rows(session)
 
 
 def fix_assignments(uow: UnitOfWork, *, now: datetime, dry_run: bool = False) -> list[FixAction]:
@@ -57,9 +60,13 @@ def fix_assignments(uow: UnitOfWork, *, now: datetime, dry_run: bool = False) ->
     session = uow.session
     if dry_run:
         return fix_plan(session)
-    claims = _claims(session)
+    orphans = _orphans(session)
+    released = set(uow.assignment_repair.release(
+        [(a.player_id, a.ship_symbol, a.container_id, a.reason) for a in orphans if a.container_id], now))
+    done = [a for a in orphans if (a.player_id, a.ship_symbol, a.container_id) in released]
+    claims = _claims(session, set())
     adopted = set(uow.assignment_repair.adopt(_unheld_claims(session), now))
-    done = [a for a in claims if (a.player_id, a.ship_symbol, a.container_id) in adopted]
+    done += [a for a in claims if (a.player_id, a.ship_symbol, a.container_id) in adopted]
     return done + bad_rows(session)
 
 
@@ -88,9 +95,36 @@ def bad_rows(session: Session) -> list[FixAction]:
     return found
 
 
-def _claims(session: Session) -> list[FixAction]:
-    """Live containers whose ship has no active assignment."""
-    unheld = _unheld_claims(session).subquery()
+def _orphans(session: Session) -> list[FixAction]:
+    """Active assignments whose container is missing, not live, or drives another ship
+    (only a SQLite connection without foreign keys can write them)."""
+    rows = session.execute(
+        select(ShipAssignment.player_id, ShipAssignment.ship_symbol, ShipAssignment.container_id,
+               Container.status, Container.ship_symbol)
+        .select_from(outerjoin(ShipAssignment, Container, and_(
+            Container.container_id == ShipAssignment.container_id, Container.player_id == ShipAssignment.player_id)))
+        .where(
+            ShipAssignment.status == ACTIVE,
+            or_(Container.status.is_(None), Container.status.not_in(LIVE),
+                Container.ship_symbol.is_(None), Container.ship_symbol != ShipAssignment.ship_symbol),
+        )
+        .order_by(ShipAssignment.player_id, ShipAssignment.ship_symbol)
+    ).all()
+    actions = []
+    for player_id, ship, container_id, status, drives in rows:
+        if status is None:
+            why = "container missing"
+        elif status not in LIVE:
+            why = f"container is {status}"
+        else:
+            why = f"container drives {drives or 'no ship'}"
+        actions.append(FixAction("released", player_id, ship, container_id, container_id, f"assignments fix: {why}"))
+    return actions
+
+
+def _claims(session: Session, released: set[tuple[int, str]]) -> list[FixAction]:
+    """Live containers whose ship has no active assignment (or one that `released` frees: dry run)."""
+    unheld = _unheld_claims(session, released).subquery()
     rows = session.execute(
         select(unheld.c.player_id, unheld.c.ship_symbol, unheld.c.container_id, ShipAssignment.container_id)
         .select_from(outerjoin(unheld, ShipAssignment, and_(
@@ -112,8 +146,9 @@ def _live_claims(session: Session) -> Subquery:
     )
 
 
-def _unheld_claims(session: Session) -> Select[tuple[int, str, str]]:
-    """(player_id, ship_symbol, container_id) of each live container whose ship has no active assignment."""
+def _unheld_claims(session: Session, released: set[tuple[int, str]] | None = None) -> Select[tuple[int, str, str]]:
+    """(player_id, ship_symbol, container_id) of each live container whose ship has no active
+    assignment; `released` (dry run) counts those ships as free."""
     claims = _live_claims(session)
     # Joined on the primary key alone, so each probe is one index lookup whatever the
     # planner's statistics say (fresh tables made PostgreSQL pick a quadratic plan).
@@ -122,11 +157,10 @@ def _unheld_claims(session: Session) -> Select[tuple[int, str, str]]:
         ShipAssignment,
         and_(ShipAssignment.player_id == claims.c.player_id, ShipAssignment.ship_symbol == claims.c.ship_symbol),
     )
-    return (
-        select(claims.c.player_id, claims.c.ship_symbol, claims.c.container_id)
-        .select_from(held)
-        .where(or_(ShipAssignment.status.is_(None), ShipAssignment.status != ACTIVE))
-    )
+    free = or_(ShipAssignment.status.is_(None), ShipAssignment.status != ACTIVE)
+    if released:
+        free = or_(free, tuple_(claims.c.player_id, claims.c.ship_symbol).in_(sorted(released)))
+    return select(claims.c.player_id, claims.c.ship_symbol, claims.c.container_id).select_from(held).where(free)
 
 
 @dataclass(frozen=True)
