@@ -3,6 +3,7 @@ reported (never dropped), logs kept, and a clean way back down. Both databases."
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import inspect, text
@@ -29,7 +30,7 @@ def _container(conn, cid, status, config, minutes_ago=10):  # type: ignore[no-un
 
 
 def _ship(ship: str) -> str:
-    return '{"command_type": "ScoutTourCommand", "params": {"ship_symbol": "%s", "system": "X1"}}' % ship
+    return json.dumps({"command_type": "ScoutTourCommand", "params": {"ship_symbol": ship, "system": "X1"}})
 
 
 def _assignment(conn, ship, cid, status="active"):  # type: ignore[no-untyped-def]
