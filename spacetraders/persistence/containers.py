@@ -6,8 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, cast, delete, func, select, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ColumnElement, String, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from spacetraders.domain.containers import ContainerStatus
@@ -76,11 +75,17 @@ def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+# PostgreSQL function (migration 0005): config::jsonb->'params'->>key, NULL instead of an error
+# for a config that is not JSON, so one hand-written row cannot fail a query over all of them.
+CONFIG_PARAM_FUNCTION = "spacetraders_config_param"
+
+
 def config_param_sql(dialect: str, key: str) -> ColumnElement[str]:
-    """SQL for `config.params.<key>` as text, for set-based queries on both databases."""
+    """SQL for `config.params.<key>` as text, for set-based queries on both databases;
+    NULL (never an error) for a config that is not valid JSON."""
     if dialect == "postgresql":
-        return cast(Container.config, JSONB)["params"][key].astext
-    return func.json_extract(Container.config, f"$.params.{key}")
+        return getattr(func, CONFIG_PARAM_FUNCTION)(Container.config, key, type_=String())
+    return case((func.json_valid(Container.config) == 1, func.json_extract(Container.config, f"$.params.{key}")))
 
 
 class ContainerRepository:

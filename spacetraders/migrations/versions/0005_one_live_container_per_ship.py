@@ -7,6 +7,8 @@ container is not live or drives another ship.
   unique per player, and with (container_id, player_id) the target of the key below.
 - ship_assignments.active_ship (generated): ship_symbol while active, else NULL; the
   deferrable foreign key (container_id, player_id, active_ship) -> containers.
+- PostgreSQL: spacetraders_config_param(config, key), a config parameter or NULL (never an
+  error) for a config that is not JSON.
 
 Rows that break the new rules are repaired before the constraints are made, never dropped:
 of several live containers of one ship, the one holding its active assignment (else the
@@ -42,6 +44,18 @@ LIVE = ("STARTING", "RUNNING", "STOPPING", "INTERRUPTED")
 LIVE_SHIP_SQL = "CASE WHEN status IN ('STARTING','RUNNING','STOPPING','INTERRUPTED') THEN ship_symbol END"
 ACTIVE_SHIP_SQL = "CASE WHEN status = 'active' THEN ship_symbol END"
 SHIP_MAX = 64
+# config::jsonb->'params'->>key, or NULL for a config that is not JSON: queries over all
+# containers (the tours map) must not fail on one hand-written row.
+CONFIG_PARAM_FUNCTION = """
+CREATE OR REPLACE FUNCTION spacetraders_config_param(config text, key text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN (config::jsonb) -> 'params' ->> key;
+EXCEPTION WHEN others THEN
+    RETURN NULL;
+END
+$$
+"""
 TAG = "db upgrade 0005"
 
 
@@ -65,6 +79,8 @@ def upgrade() -> None:
     op.create_index(
         "uq_containers_live_key", "containers", ["container_id", "player_id", "live_ship"], unique=True
     )
+    if bind.dialect.name == "postgresql":
+        op.execute(CONFIG_PARAM_FUNCTION)
     active_ship = sa.Column("active_ship", sa.String(length=SHIP_MAX), sa.Computed(ACTIVE_SHIP_SQL, persisted=persisted),
                             nullable=True)
     name, local = "fk_ship_assignments_live_container", ["container_id", "player_id", "active_ship"]
@@ -82,6 +98,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS spacetraders_config_param(text, text)")
     if bind.dialect.name == "sqlite":
         with op.batch_alter_table("ship_assignments", recreate="always") as batch_op:
             batch_op.drop_constraint("fk_ship_assignments_live_container", type_="foreignkey")
