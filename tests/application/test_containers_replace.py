@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from spacetraders.application.containers import create_container
 from spacetraders.clock import utcnow
@@ -14,6 +11,7 @@ from spacetraders.domain.containers import ContainerStatus
 from spacetraders.errors import ConfigError, SpacetradersError
 from spacetraders.persistence.models import Container, ContainerEvent
 from tests.factories import make_container, make_player
+from tests.application.interleave import daemon_moves_it_on
 from tests.invariants import check_invariants
 
 PARAMS = {"ship_symbol": "COOPER-2", "system": "X1-TS98", "markets": ["X1-TS98-B2"]}
@@ -90,22 +88,3 @@ def test_the_holder_is_fenced_on_its_owner_and_nothing_changes_when_a_daemon_mov
     with db.read() as session:
         assert session.execute(select(Container.container_id, Container.status)).all() == [(holder, "RUNNING")]
     check_invariants(db)
-
-
-@contextmanager
-def daemon_moves_it_on(db, container_id: str) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """Just before the first status write to `container_id`, another owner takes it (same transaction:
-    what a concurrent daemon would have committed between the handler's read and its write)."""
-    fired: list[bool] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if not fired and statement.lstrip().upper().startswith("UPDATE CONTAINERS SET STATUS"):
-            fired.append(True)
-            cursor.connection.execute(f"UPDATE containers SET daemon_id = 'd2' WHERE container_id = '{container_id}'")
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-    assert fired, "the handler never wrote a status"
