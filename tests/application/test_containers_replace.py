@@ -10,8 +10,8 @@ from spacetraders.clock import utcnow
 from spacetraders.domain.containers import ContainerStatus
 from spacetraders.errors import ConfigError, SpacetradersError
 from spacetraders.persistence.models import Container, ContainerEvent
-from tests.factories import make_container, make_player
 from tests.application.interleave import daemon_moves_it_on
+from tests.factories import make_container, make_player
 from tests.invariants import check_invariants
 
 PARAMS = {"ship_symbol": "COOPER-2", "system": "X1-TS98", "markets": ["X1-TS98-B2"]}
