@@ -56,12 +56,12 @@ def check_invariants(db: Database) -> None:
 
     # 1b. Every active assignment points at a live container of the same player driving that ship.
     for a in active:
-        c = by_id.get(a.container_id)
-        if c is None:
+        holder = by_id.get(a.container_id)
+        if holder is None:
             problems.append(f"active assignment of {a.ship_symbol} points at missing container {a.container_id}")
-        elif c.status not in _LIVE:
-            problems.append(f"active assignment of {a.ship_symbol} points at {c.status} container {a.container_id}")
-        elif c.player_id != a.player_id or c.ship_symbol != a.ship_symbol:
+        elif holder.status not in _LIVE:
+            problems.append(f"active assignment of {a.ship_symbol} points at {holder.status} container {a.container_id}")
+        elif holder.player_id != a.player_id or holder.ship_symbol != a.ship_symbol:
             problems.append(f"active assignment of {a.ship_symbol} points at {a.container_id}, which drives another ship")
         elif held[a.container_id] > 1:
             problems.append(f"container {a.container_id} holds {held[a.container_id]} ships")

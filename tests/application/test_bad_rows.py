@@ -132,7 +132,9 @@ def test_the_cli_lists_inspects_stops_and_removes_a_bad_row_without_a_traceback(
     assert bad.code == 0, bad.err  # removed: consistent again
 
 
-def test_a_status_outside_the_set_can_be_listed_stopped_and_removed(db: Database, backend: str, player_id: int) -> None:
+def test_a_status_outside_the_set_can_be_listed_stopped_and_removed(
+    capsys: pytest.CaptureFixture[str], db: Database, db_url: str, backend: str, player_id: int
+) -> None:
     cid = _tour(db, player_id, "COOPER-2")
     with db.transaction() as uow:
         h.request_stop(uow, cid, now=T0)
@@ -149,6 +151,9 @@ def test_a_status_outside_the_set_can_be_listed_stopped_and_removed(db: Database
     with db.read() as s:
         assert [r["status"] for r in list_containers(s, now=T0, include_all=True)] == ["STARTED"]
         assert inspect_container(s, cid, now=T0)["status"] == "STARTED"
+    for args in (["container", "list", "--all"], ["container", "inspect", cid]):
+        result = cli(capsys, "--db", db_url, *args)
+        assert result.code == 0 and "Traceback" not in result.err and "STARTED" in result.out, (args, result.err)
     report = reconcile(db, now=T0)
     assert report.problems == [f"container {cid}: status 'STARTED' is not one this version knows: "
                                f"end it with `spacetraders container stop {cid}`"]
