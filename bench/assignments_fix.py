@@ -2,8 +2,9 @@
 
 Builds the broken state that `fix` exists for, at scale: for each of 50,000 ships an old
 FAILED scout container and its RUNNING replacement, while the ship's assignment is 'idle'
-and still points at the FAILED one (the naive-restart bug), plus some ships whose active
-assignment points at a dead container. Then times one `fix_assignments` and checks the
+and still points at the FAILED one (the naive-restart bug), plus some ships with no
+assignment row at all. (An active assignment on a dead container, or two live containers
+for one ship, can no longer be written: the schema refuses them since 0005.) Then times one `fix_assignments` and checks the
 result, and times a second (idempotent) run. SQLite always; PostgreSQL too when
 SPACETRADERS_TEST_POSTGRES_URL or --postgres is given (in a throw-away schema).
 
@@ -45,16 +46,17 @@ def fill(db: Database, containers: int) -> int:
         ship = f"AGENT{player}-{n:X}"
         params = {"ship_symbol": ship, "system": "X1-TS98", "markets": ["X1-TS98-A1"], "iterations": -1}
         old, new = f"scout-tour-{ship.lower()}-{n:08x}", f"scout-tour-{ship.lower()}-{n + 10**7:08x}"
-        base = {"player_id": player, "command_type": "ScoutTourCommand",
+        base = {"player_id": player, "command_type": "ScoutTourCommand", "ship_symbol": ship,
                 "config": container_config("ScoutTourCommand", params), "restart_policy": "on-failure",
                 "max_restarts": 5, "restart_window_s": 600}
         c_rows.append(base | {"container_id": old, "status": "FAILED", "restart_count": 0,
                               "created_at": now - timedelta(hours=1)})
         c_rows.append(base | {"container_id": new, "status": "RUNNING", "restart_count": 1, "restarted_from": old,
                               "created_at": now - timedelta(minutes=5)})
-        # Most: idle and pointing at the FAILED predecessor. Every tenth: still 'active' on it.
-        a_rows.append({"player_id": player, "ship_symbol": ship, "container_id": old, "operation": "command",
-                       "status": "active" if n % 10 == 0 else "idle", "assigned_at": now - timedelta(hours=1)})
+        # Most: idle and pointing at the FAILED predecessor. Every tenth: no assignment row at all.
+        if n % 10:
+            a_rows.append({"player_id": player, "ship_symbol": ship, "container_id": old, "operation": "command",
+                           "status": "idle", "assigned_at": now - timedelta(hours=1)})
     with db.transaction() as uow:
         uow.session.execute(insert(Player), player_rows)
         for start in range(0, len(c_rows), 5000):
@@ -80,7 +82,7 @@ def measure(label: str, db: Database, containers: int) -> None:
             "SELECT count(*) FROM containers c WHERE c.status = 'RUNNING' AND NOT EXISTS ("
             "SELECT 1 FROM ship_assignments sa WHERE sa.container_id = c.container_id AND sa.status = 'active')"
         )).scalar_one()
-    counts = {k: sum(a.action == k for a in actions) for k in ("released", "assigned", "moved", "conflict")}
+    counts = {k: sum(a.action == k for a in actions) for k in ("assigned", "bad-row")}
     verdict = "ok" if live_without == 0 and not again and counts["assigned"] == ships else "WRONG"
     print(f"{label:<10} {containers:>8} containers  fix {first:6.2f} s  (target < 10 s on SQLite)  "
           f"second run {second:5.2f} s  {counts}  live without assignment after: {live_without}  {verdict}")

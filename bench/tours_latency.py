@@ -83,6 +83,7 @@ def fill(db: Database, *, tours: int, logs: int, players: int = 5) -> None:
             for cid, status in ((dead_id, DEAD_CYCLE[n % 3]), (live_id, LIVE_CYCLE[n % 5])):
                 containers.append({
                     "container_id": cid, "player_id": player, "status": status, "command_type": "ScoutTourCommand",
+                    "ship_symbol": ship,
                     "config": container_config("ScoutTourCommand", params), "restart_policy": "on-failure",
                     "max_restarts": 5, "restart_window_s": 600, "restart_count": 0, "created_at": NOW,
                     "restarted_from": dead_id if cid == live_id else None,

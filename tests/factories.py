@@ -37,6 +37,7 @@ def make_container(
             player_id=player_id,
             status=str(status),
             command_type=command_type,
+            ship_symbol=params.get("ship_symbol") or None,
             config=container_config(command_type, params),
             restart_policy="on-failure",
             max_restarts=5,

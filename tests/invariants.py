@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Any
 
 from sqlalchemy import text
 
@@ -22,7 +23,7 @@ def check_invariants(db: Database) -> None:
     """Raise AssertionError listing every violated invariant."""
     with db.read() as session:
         containers = session.execute(
-            text("SELECT container_id, player_id, status, config FROM containers")
+            text("SELECT container_id, player_id, status, ship_symbol, config FROM containers")
         ).all()
         assignments = session.execute(
             text("SELECT player_id, ship_symbol, container_id, status FROM ship_assignments")
@@ -39,7 +40,10 @@ def check_invariants(db: Database) -> None:
     # 1a. Every live container that names a ship has exactly one active assignment pointing at it.
     held = Counter(a.container_id for a in active)
     for c in containers:
-        ship = _ship_of(c.config)
+        ship = c.ship_symbol
+        config_ship = _ship_of(c.config)
+        if config_ship is not _UNREADABLE and config_ship != ship:
+            problems.append(f"container {c.container_id}: column says ship {ship}, config says {config_ship}")
         if c.status not in _LIVE or not ship:
             continue
         mine = [a for a in active if a.container_id == c.container_id]
@@ -52,15 +56,22 @@ def check_invariants(db: Database) -> None:
 
     # 1b. Every active assignment points at a live container of the same player driving that ship.
     for a in active:
-        c = by_id.get(a.container_id)
-        if c is None:
+        holder = by_id.get(a.container_id)
+        if holder is None:
             problems.append(f"active assignment of {a.ship_symbol} points at missing container {a.container_id}")
-        elif c.status not in _LIVE:
-            problems.append(f"active assignment of {a.ship_symbol} points at {c.status} container {a.container_id}")
-        elif c.player_id != a.player_id or _ship_of(c.config) != a.ship_symbol:
+        elif holder.status not in _LIVE:
+            problems.append(f"active assignment of {a.ship_symbol} points at {holder.status} container {a.container_id}")
+        elif holder.player_id != a.player_id or holder.ship_symbol != a.ship_symbol:
             problems.append(f"active assignment of {a.ship_symbol} points at {a.container_id}, which drives another ship")
         elif held[a.container_id] > 1:
             problems.append(f"container {a.container_id} holds {held[a.container_id]} ships")
+
+    # 0005: at most one live container per (player, ship).
+    for (player_id, ship), n in Counter(
+        (c.player_id, c.ship_symbol) for c in containers if c.status in _LIVE and c.ship_symbol
+    ).items():
+        if n > 1:
+            problems.append(f"ship {ship} (player {player_id}) has {n} live containers")
 
     # An idle row never names an active holder; an active row always names a container (schema, re-checked).
     for a in assignments:
@@ -70,7 +81,20 @@ def check_invariants(db: Database) -> None:
     assert not problems, "invariants violated:\n  " + "\n  ".join(sorted(set(problems)))
 
 
-def _ship_of(config: str) -> str | None:
-    params = (json.loads(config) or {}).get("params") or {}
-    ship = params.get("ship_symbol")
+_UNREADABLE: Any = object()
+
+
+def _reject(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _ship_of(config: str) -> Any:
+    """The ship the config names; _UNREADABLE for a config that is not a JSON object."""
+    try:
+        parsed = json.loads(config, parse_constant=_reject)
+    except ValueError:
+        return _UNREADABLE
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("params") or {}, dict):
+        return _UNREADABLE
+    ship = (parsed.get("params") or {}).get("ship_symbol")
     return str(ship) if ship else None

@@ -10,6 +10,17 @@ A restart (policy, user, resume, recovery) is one transaction: the old row ends
 (FAILED/STOPPED/COMPLETED with stopped_at and exit_reason), a new STARTING row with a new
 id and the same config is added (`restarted_from`, `restart_count + 1`, `not_before` for
 backoff) and the ship's assignment is MOVED from old to new.
+
+The database checks the result (docs/architecture.md): at most one live container per ship
+(a unique index, checked at once, so the old row always ends BEFORE its successor is added)
+and an active assignment only on the live container that drives its ship (a deferred
+foreign key, checked at commit, so the move may happen in either order). The ship a
+container drives is its `ship_symbol` column; handlers never parse the JSON config for it,
+so a row with an unreadable config can still be stopped, restarted or removed.
+
+User actions lock the row they change and never date a change before the row's own latest
+timestamp (`_not_before_row`), so a restart that waited for the lock cannot record a
+`stopped_at` earlier than the `started_at` a daemon wrote meanwhile.
 """
 
 from __future__ import annotations
@@ -20,7 +31,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from spacetraders.clock import utcnow
 from spacetraders.domain import restart_policy
 from spacetraders.domain.containers import (
     LIVE_STATUSES,
@@ -29,7 +42,7 @@ from spacetraders.domain.containers import (
 )
 from spacetraders.errors import ConfigError, NotFound, ShipBusyError, SpacetradersError
 from spacetraders.persistence.assignments import ACTIVE
-from spacetraders.persistence.containers import config_params, container_config
+from spacetraders.persistence.containers import config_problem, container_config
 from spacetraders.persistence.models import Container, ContainerEvent
 from spacetraders.persistence.unit_of_work import UnitOfWork
 
@@ -67,52 +80,64 @@ def create_container(
         raise ConfigError("max_restarts must be >= 0 and restart_window_s > 0")
     if uow.players.get(player_id) is None:
         raise NotFound(f"no player with id {player_id}")
-    ship = params.get("ship_symbol")
+    ship = _ship_param(params)
+    config = container_config(command_type, params)
     if take_from is not None and not ship:
         raise ConfigError("only a container that drives a ship can take it over from another")
-    if ship and take_from is None:
+    old = _holder_to_replace(uow, take_from, player_id, ship, now) if take_from is not None else None
+    if old is not None:
+        now = _not_before_row(old, now)
+    elif ship:
         _refuse_if_held(uow, player_id, ship)
-    try:
-        config = container_config(command_type, params)
-    except ValueError:  # NaN or infinity: not JSON, and it would break every reader of the config
-        raise ConfigError("container parameters must be finite numbers, not NaN or infinity") from None
+    container_id = new_container_id(id_prefix)
     with _atomic(uow):
-        container = uow.containers.add(
-            Container(
-                container_id=new_container_id(id_prefix),
-                player_id=player_id,
-                status=S.STARTING.value,
-                command_type=command_type,
-                config=config,
-                restart_policy=policy,
-                max_restarts=max_restarts,
-                restart_window_s=restart_window_s,
-                restart_count=0,
-                created_at=now,
-                not_before=now,
-            )
-        )
+        if old is not None:  # the old driver ends first: the schema allows one live container per ship
+            reason = f"replaced by {container_id}"
+            # Fenced on status AND owner: a daemon that moved the row on since we read it wins.
+            if not _cas(uow, old.container_id, expected=[old.status], new=S.STOPPED, owner=old.daemon_id,
+                        stopped_at=now, exit_reason=reason):
+                raise SpacetradersError(f"container {old.container_id} changed while replacing it; try again")
+            record_event(uow, old.container_id, S.STOPPED, reason, now)
+        container = _add(uow, Container(
+            container_id=container_id,
+            player_id=player_id,
+            status=S.STARTING.value,
+            command_type=command_type,
+            ship_symbol=ship,
+            config=config,
+            restart_policy=policy,
+            max_restarts=max_restarts,
+            restart_window_s=restart_window_s,
+            restart_count=0,
+            created_at=now,
+            not_before=now,
+        ))
         record_event(uow, container.container_id, S.STARTING, "created", now)
-        if take_from is not None:
-            _hand_over(uow, take_from, container, now)
+        if old is not None and ship and _holds(uow, old):
+            uow.assignments.move(player_id, ship, from_container=old.container_id, to_container=container_id,
+                                 operation=operation, now=now)
         elif ship:
             uow.assignments.assign(player_id, ship, container.container_id, operation=operation, now=now)
     return container
 
 
-def _hand_over(uow: UnitOfWork, old_id: str, new: Container, now: datetime) -> None:
-    """End the old holder of the new container's ship and move the assignment to the new one."""
-    old = _get(uow, old_id)
-    ship = config_params(new)["ship_symbol"]
-    if old.player_id != new.player_id or config_params(old).get("ship_symbol") != ship:
+def _ship_param(params: dict[str, Any]) -> str | None:
+    ship = params.get("ship_symbol")
+    if ship is None or ship == "":
+        return None
+    if not isinstance(ship, str) or len(ship) > 64:
+        raise ConfigError(f"ship_symbol must be a ship symbol of at most 64 characters, not {ship!r}")
+    return ship
+
+
+def _holder_to_replace(uow: UnitOfWork, old_id: str, player_id: int, ship: str | None, now: datetime) -> Container:
+    """The live container `--replace` ends: it must be this player's and drive this ship."""
+    old = _get(uow, old_id, lock=True)
+    if old.player_id != player_id or old.ship_symbol != ship:
         raise ConfigError(f"container {old_id} does not drive {ship}")
     if old.status not in LIVE_STATUSES:
         raise SpacetradersError(f"container {old_id} is already {old.status}")
-    reason = f"replaced by {new.container_id}"
-    if not _cas(uow, old_id, expected=[old.status], new=S.STOPPED, owner=_UNSET, stopped_at=now, exit_reason=reason):
-        raise SpacetradersError(f"container {old_id} changed while replacing it; try again")
-    record_event(uow, old_id, S.STOPPED, reason, now)
-    uow.assignments.move(new.player_id, ship, from_container=old_id, to_container=new.container_id, now=now)
+    return old
 
 
 def claim_start(uow: UnitOfWork, container_id: str, *, daemon_id: str, now: datetime) -> Container | None:
@@ -122,13 +147,17 @@ def claim_start(uow: UnitOfWork, container_id: str, *, daemon_id: str, now: date
         return None
     if c.not_before is not None and c.not_before > now:
         return None
+    problem = config_problem(c)
+    if problem is not None:  # it could never run: ended now, not handed to a worker
+        _end(uow, c, S.FAILED, owner=c.daemon_id, reason=f"config {problem}; not started", exit_code=1, now=now)
+        return None
     with _atomic(uow):
         if not uow.containers.set_status(
             container_id, expected=[S.STARTING], new=S.RUNNING, owner=c.daemon_id,
             daemon_id=daemon_id, started_at=now, heartbeat_at=now,
         ):
             return None
-        ship = config_params(c).get("ship_symbol")
+        ship = c.ship_symbol
         if ship:
             try:
                 uow.assignments.assign(c.player_id, ship, container_id, now=now)
@@ -241,10 +270,12 @@ def recover_container(uow: UnitOfWork, container_id: str, *, now: datetime, reas
 def restart_container(uow: UnitOfWork, container_id: str, *, now: datetime, reason: str = "user restart") -> Container:
     """User restart. A live container becomes STOPPED and is replaced at once (ship moved);
     a finished one that was never replaced gets a successor. ShipBusyError if another container holds the ship."""
-    c = _get(uow, container_id)
+    c = _get(uow, container_id, lock=True)
+    now = _not_before_row(c, now)
     if c.status in LIVE_STATUSES:
+        # Fenced on the owner read here: a daemon that changed the row since wins.
         new = _replace(
-            uow, c, ended=S.STOPPED, owner=_UNSET, reason=reason, exit_code=None, now=now, not_before=now,
+            uow, c, ended=S.STOPPED, owner=c.daemon_id, reason=reason, exit_code=None, now=now, not_before=now,
             new_detail=f"restarted from {c.container_id}: {reason}",
         )
         if new is None:
@@ -253,7 +284,7 @@ def restart_container(uow: UnitOfWork, container_id: str, *, now: datetime, reas
     successor = _successor(uow, container_id)
     if successor is not None:
         raise SpacetradersError(f"container {container_id} was already restarted as {successor}")
-    ship = config_params(c).get("ship_symbol")
+    ship = c.ship_symbol
     if ship:
         _refuse_if_held(uow, c.player_id, ship)
     with _atomic(uow):
@@ -264,12 +295,15 @@ def restart_container(uow: UnitOfWork, container_id: str, *, now: datetime, reas
 
 
 def request_stop(uow: UnitOfWork, container_id: str, *, now: datetime) -> Container:
-    """User stop: STARTING/INTERRUPTED -> STOPPED (released); RUNNING -> STOPPING (its daemon finishes it)."""
-    c = _get(uow, container_id)
+    """User stop: STARTING/INTERRUPTED -> STOPPED (released); RUNNING -> STOPPING (its daemon finishes it).
+
+    A row in a status this version does not know (written by hand or an old tool) is ended too."""
+    c = _get(uow, container_id, lock=True)
+    now = _not_before_row(c, now)
     if c.status == S.STOPPING:
         return c
-    if c.status in (S.STARTING, S.INTERRUPTED):
-        done = _end(uow, c, S.STOPPED, owner=_UNSET, reason="stopped by user", exit_code=None, now=now)
+    if c.status in (S.STARTING, S.INTERRUPTED) or c.status not in {s.value for s in S}:
+        done = _end(uow, c, S.STOPPED, owner=c.daemon_id, reason="stopped by user", exit_code=None, now=now)
     elif c.status == S.RUNNING:
         with _atomic(uow):
             done = uow.containers.set_status(container_id, expected=[S.RUNNING], new=S.STOPPING)
@@ -282,6 +316,16 @@ def request_stop(uow: UnitOfWork, container_id: str, *, now: datetime) -> Contai
     return _get(uow, container_id)
 
 
+def end_unowned(uow: UnitOfWork, container_id: str, *, reason: str, now: datetime) -> bool:
+    """A RUNNING/STOPPING container whose daemon is gone is STOPPED at a user's request, ship released.
+
+    No restart: the user asked for the ship. Fenced on the owner read here."""
+    c = _get(uow, container_id, lock=True)
+    if c.status not in (S.RUNNING, S.STOPPING):
+        return False
+    return _end(uow, c, S.STOPPED, owner=c.daemon_id, reason=reason, exit_code=None, now=_not_before_row(c, now))
+
+
 def resume_container(uow: UnitOfWork, container_id: str, *, now: datetime) -> Container:
     """An INTERRUPTED container starts again: old -> STOPPED "resumed", new STARTING, ship moved.
 
@@ -290,8 +334,9 @@ def resume_container(uow: UnitOfWork, container_id: str, *, now: datetime) -> Co
     c = _get(uow, container_id)
     if c.status != S.INTERRUPTED:
         raise SpacetradersError(f"container {container_id} is {c.status}, not INTERRUPTED")
+    now = _not_before_row(c, now)
     new = _replace(
-        uow, c, ended=S.STOPPED, owner=_UNSET, reason="resumed", exit_code=None, now=now, not_before=now,
+        uow, c, ended=S.STOPPED, owner=c.daemon_id, reason="resumed", exit_code=None, now=now, not_before=now,
         new_detail=f"resumed from {c.container_id}",
     )
     if new is None:
@@ -299,13 +344,16 @@ def resume_container(uow: UnitOfWork, container_id: str, *, now: datetime) -> Co
     return new
 
 
-def remove_container(uow: UnitOfWork, container_id: str) -> None:
-    """Delete a finished container; its logs and events go with it, idle assignments forget it."""
-    c = _get(uow, container_id)
+def remove_container(uow: UnitOfWork, container_id: str, *, now: datetime | None = None) -> None:
+    """Delete a finished container; its logs and events go with it, idle assignments forget it.
+
+    A ship it still holds (a database the schema did not guard) is released in the same savepoint."""
+    c = _get(uow, container_id, lock=True)
     if c.status in LIVE_STATUSES:
         raise SpacetradersError(f"container {container_id} is {c.status}: stop it first (`container stop`)")
+    when = _not_before_row(c, now or utcnow())
     with _atomic(uow):
-        uow.assignments.forget_container(container_id)
+        uow.assignments.forget_container(container_id, reason=f"container {container_id} removed", now=when)
         uow.containers.delete(container_id)
 
 
@@ -355,7 +403,7 @@ def _replace(
     ShipBusyError (nothing written) if another container holds the ship: a broken invariant
     that `assignments fix` reports for a person to settle; the successor could not run anyway.
     """
-    ship = config_params(old).get("ship_symbol")
+    ship = old.ship_symbol
     holder = uow.assignments.get(old.player_id, ship) if ship else None
     held_by_old = holder is not None and holder.status == ACTIVE and holder.container_id == old.container_id
     if ship and holder is not None and holder.status == ACTIVE and not held_by_old:
@@ -378,12 +426,14 @@ def _replace(
 
 
 def _add_successor(uow: UnitOfWork, old: Container, *, now: datetime, not_before: datetime, detail: str) -> Container:
-    new = uow.containers.add(
+    new = _add(
+        uow,
         Container(
             container_id=new_container_id(old.container_id),
             player_id=old.player_id,
             status=S.STARTING.value,
             command_type=old.command_type,
+            ship_symbol=old.ship_symbol,
             config=old.config,
             restart_policy=old.restart_policy,
             max_restarts=old.max_restarts,
@@ -410,7 +460,7 @@ def _end(
         ):
             return False
         record_event(uow, c.container_id, status, reason, now)
-        ship = config_params(c).get("ship_symbol")
+        ship = c.ship_symbol
         if ship:
             uow.assignments.release(c.player_id, ship, c.container_id, reason, now=now)
     return True
@@ -450,11 +500,40 @@ def _cas(uow: UnitOfWork, container_id: str, *, owner: Any, **kwargs: Any) -> bo
     return uow.containers.set_status(container_id, **kwargs)
 
 
-def _get(uow: UnitOfWork, container_id: str) -> Container:
-    c = uow.containers.get(container_id)
+def _get(uow: UnitOfWork, container_id: str, *, lock: bool = False) -> Container:
+    """The row; `lock` holds it until commit (PostgreSQL; SQLite's writer already holds the database)."""
+    c = uow.containers.get(container_id, for_update=lock)
     if c is None:
         raise NotFound(f"no container {container_id!r}")
     return c
+
+
+def _not_before_row(c: Container, now: datetime) -> datetime:
+    """A user action's time, never earlier than what the row already records: the caller read
+    its clock before waiting for the lock, and a daemon may have written the row meanwhile."""
+    stamps = [t for t in (c.created_at, c.started_at, c.heartbeat_at, c.stopped_at) if t is not None]
+    return max([now, *stamps])
+
+
+def _add(uow: UnitOfWork, container: Container) -> Container:
+    """Insert; the unique index on live ships turns a lost race into ShipBusyError."""
+    try:
+        with uow.session.begin_nested():
+            return uow.containers.add(container)
+    except IntegrityError:
+        if container.ship_symbol and uow.containers.live_driver(container.player_id, container.ship_symbol):
+            raise ShipBusyError(
+                container.ship_symbol, uow.containers.live_driver(container.player_id, container.ship_symbol)
+            ) from None
+        raise
+
+
+def _holds(uow: UnitOfWork, c: Container) -> bool:
+    """Whether the container holds its ship's active assignment."""
+    if not c.ship_symbol:
+        return False
+    a = uow.assignments.get(c.player_id, c.ship_symbol)
+    return a is not None and a.status == ACTIVE and a.container_id == c.container_id
 
 
 def _successor(uow: UnitOfWork, container_id: str) -> str | None:
@@ -464,9 +543,13 @@ def _successor(uow: UnitOfWork, container_id: str) -> str | None:
 
 
 def _refuse_if_held(uow: UnitOfWork, player_id: int, ship: str) -> None:
+    """ShipBusyError if an active assignment or a live container has the ship."""
     holder = uow.assignments.get(player_id, ship)
     if holder is not None and holder.status == ACTIVE:
         raise ShipBusyError(ship, holder.container_id)
+    driver = uow.containers.live_driver(player_id, ship)
+    if driver is not None:
+        raise ShipBusyError(ship, driver)
 
 
 def _policy(value: str) -> str:

@@ -7,7 +7,6 @@ look secret are masked anyway, so a careless operation parameter cannot leak thr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from spacetraders.domain.containers import LIVE_STATUSES
 from spacetraders.domain.restart_policy import LINEAGE_LIMIT
 from spacetraders.errors import ConfigError, NotFound
+from spacetraders.persistence.containers import parse_params
 from spacetraders.persistence.models import (
     Container,
     ContainerEvent,
@@ -62,7 +62,11 @@ def inspect_container(session: Session, container_id: str, *, now: datetime) -> 
     if row is None:
         raise NotFound(f"no container {container_id!r}")
     c, agent = row
-    config = json.loads(c.config)
+    try:
+        params: dict[str, Any] | None = mask_secrets(parse_params(c.config))
+        config_error = None
+    except ValueError as exc:  # a hand-written row: shown, named, never a traceback
+        params, config_error = None, f"config {exc}"
     events = session.execute(
         select(ContainerEvent.at, ContainerEvent.status, ContainerEvent.detail)
         .where(ContainerEvent.container_id == container_id)
@@ -70,7 +74,8 @@ def inspect_container(session: Session, container_id: str, *, now: datetime) -> 
     ).all()
     return {
         **_summary(c, agent, now),
-        "params": mask_secrets(config.get("params") or {}),
+        "params": params,
+        "config_error": config_error,
         "restart_policy": c.restart_policy,
         "max_restarts": c.max_restarts,
         "restart_window_s": c.restart_window_s,
@@ -179,14 +184,13 @@ def mask_secrets(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _summary(c: Container, agent: str, now: datetime) -> dict[str, Any]:
-    params = json.loads(c.config).get("params") or {}
     since = c.started_at if c.status in LIVE and c.started_at else c.created_at
     end = now if c.status in LIVE else (c.stopped_at or now)
     return {
         "container_id": c.container_id,
         "player_id": c.player_id,
         "agent_symbol": agent,
-        "ship_symbol": params.get("ship_symbol"),
+        "ship_symbol": c.ship_symbol,  # the column: a config that cannot be parsed hides nothing
         "command_type": c.command_type,
         "status": c.status,
         "restart_count": c.restart_count,
@@ -200,7 +204,7 @@ def _summary(c: Container, agent: str, now: datetime) -> dict[str, Any]:
 
 
 def _assignment(session: Session, c: Container) -> dict[str, Any] | None:
-    ship = (json.loads(c.config).get("params") or {}).get("ship_symbol")
+    ship = c.ship_symbol
     if not ship:
         return None
     a = session.get(ShipAssignment, (c.player_id, ship))

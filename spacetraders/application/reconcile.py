@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import aliased
 
-from spacetraders.application.assignments import FixAction, fix_assignments, fix_plan
+from spacetraders.application.assignments import BAD_ROW, FixAction, fix_assignments, fix_plan
 from spacetraders.application.daemons import (
     LIVE_DAEMON_STATUSES,
     expired_daemons_query,
@@ -56,12 +56,12 @@ class ReconcileReport:
         if self.skipped:
             return "reconcile: another reconcile run holds the lock; nothing done"
         verb = "would" if self.dry_run else "did"
-        conflicts = sum(1 for f in self.fixes if f.action == "conflict")
+        bad = sum(1 for f in self.fixes if f.action == BAD_ROW)
         parts = [
             f"{len(self.dead_daemons)} dead daemon(s)",
             f"{len(self.recovered)} container(s) recovered",
-            f"{len(self.fixes) - conflicts} assignment fix(es)",
-            f"{conflicts} conflict(s)",
+            f"{len(self.fixes) - bad} assignment fix(es)",
+            f"{bad} unreadable row(s)",
             f"{self.logs_pruned} log line(s) pruned",
         ]
         state = "consistent" if self.consistent else "INCONSISTENT: " + "; ".join(self.problems)
@@ -105,10 +105,14 @@ def reconcile(
         report.fixes = fix_assignments(uow, now=now, dry_run=dry_run)
         report.logs_pruned = _prune_logs(uow, now - log_retention, dry_run)
         report.unknown_command_types = _unknown_command_types(uow)
-        # What a fix cannot repair (conflicts) is left for a person; after a real run,
-        # anything still planned means the database is not consistent.
-        leftovers = [a for a in report.fixes if a.action == "conflict"] if dry_run else fix_plan(uow.session)
-        report.problems = [f"{a.action} {a.ship_symbol} ({a.container_id}): {a.reason}" for a in leftovers]
+        # What a fix cannot repair (rows it cannot read) is left for a person, named by id;
+        # after a real run, anything still planned means the database is not consistent.
+        leftovers = [a for a in report.fixes if a.action == BAD_ROW] if dry_run else fix_plan(uow.session)
+        report.problems = [
+            f"container {a.container_id}: {a.reason}" if a.action == BAD_ROW
+            else f"{a.action} {a.ship_symbol} ({a.container_id}): {a.reason}"
+            for a in leftovers
+        ]
     return report
 
 

@@ -20,7 +20,7 @@ from spacetraders.domain.containers import LIVE_STATUSES
 from spacetraders.domain.navigation import Point, distance
 from spacetraders.errors import NotFound
 from spacetraders.persistence.assignments import ACTIVE
-from spacetraders.persistence.containers import config_param_sql
+from spacetraders.persistence.containers import config_param_sql, parse_params
 from spacetraders.persistence.models import (
     Container,
     ShipAssignment,
@@ -205,8 +205,14 @@ class _Nav(NamedTuple):
 
 
 def _plan(config: str, coords: dict[str, Point]) -> TourPlan:
-    params = json.loads(config).get("params") or {}
-    markets = [str(m) for m in params.get("markets") or []]
+    """The tour's static part. A config that cannot be read gives an empty route, not an error:
+    one bad row must not take the map down (`assignments fix` and `reconcile` name it)."""
+    try:
+        params = parse_params(config)
+    except ValueError:
+        params = {}
+    raw_markets = params.get("markets")
+    markets = [str(m) for m in raw_markets] if isinstance(raw_markets, list) else []
     stops = [(m, coords[m]) for m in markets if m in coords]
     iterations = params.get("iterations")
     fields = {

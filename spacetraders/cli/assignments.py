@@ -6,6 +6,7 @@ import typer
 from rich.table import Table
 
 from spacetraders.application.assignments import (
+    BAD_ROW,
     FixAction,
     fix_assignments,
     release_ship,
@@ -48,19 +49,28 @@ def list_(
 def release(
     ctx: typer.Context,
     ship: str = typer.Argument(..., help="Ship symbol, e.g. COOPER-2."),
-    force: bool = typer.Option(False, "--force", help="Release even if its container is still live."),
+    force: bool = typer.Option(
+        False, "--force", help="The ship's live container is stopped in the same transaction (never left running)."
+    ),
 ) -> None:
-    """Release a ship whose container is gone. A live container is stopped with `container stop` instead."""
+    """Release a ship. With --force its live container is stopped too: at once if it is not running (or its
+    daemon is gone), else its daemon releases the ship when the run has stopped."""
     app = app_context(ctx)
     ship = parse_ship_symbol(ship)  # a malformed symbol is one clear line, not "ship  has no assignment"
     player = app.player()
     assert player is not None
     with app.database().transaction() as uow:
-        released = release_ship(uow, player.player_id, ship.upper(), now=utcnow(), force=force)
-    app.emit(
-        {"ship_symbol": ship.upper(), "released_from": released},
-        lambda c: c.print(f"released {ship.upper()} (was assigned to {released})"),
-    )
+        result = release_ship(uow, player.player_id, ship.upper(), now=utcnow(), force=force)
+
+    def render(c) -> None:  # type: ignore[no-untyped-def]
+        if result.released:
+            c.print(f"released {result.ship_symbol} (was assigned to {result.container_id}, "
+                    f"now {result.container_status})")
+        else:
+            c.print(f"stop requested for {result.container_id}: its daemon releases {result.ship_symbol} "
+                    "when the run has stopped; no other container can take the ship meanwhile")
+
+    app.emit({"ship_symbol": result.ship_symbol, "released_from": result.container_id, **result.as_dict()}, render)
 
 
 @app.command()
@@ -73,7 +83,7 @@ def fix(
     with app.database().transaction() as uow:
         actions = fix_assignments(uow, now=utcnow(), dry_run=dry_run)
     render_fix(app, actions, dry_run=dry_run)
-    if any(a.action == "conflict" for a in actions):
+    if any(a.action == BAD_ROW for a in actions):  # rows a person must look at (named above)
         raise typer.Exit(3)
 
 
@@ -86,7 +96,7 @@ def render_fix(app, actions: list[FixAction], *, dry_run: bool) -> None:  # type
         for column in ("action", "player", "ship", "container", "previous", "reason"):
             table.add_column(column)
         for a in actions:
-            table.add_row(a.action, str(a.player_id), a.ship_symbol, a.container_id or "-",
+            table.add_row(a.action, str(a.player_id), a.ship_symbol or "-", a.container_id or "-",
                           a.previous_container_id or "-", a.reason)
         console.print(table)
 

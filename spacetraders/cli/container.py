@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from spacetraders.application import containers as handlers
@@ -229,8 +230,10 @@ def _render_inspect(console: Console, info: dict[str, Any]) -> None:
         ("exit", exit_),
     ):
         summary.add_row(key, value)
-    for key, value in sorted(info["params"].items()):
+    for key, value in sorted((info["params"] or {}).items()):
         summary.add_row(f"param {key}", str(value))
+    if info.get("config_error"):  # a hand-written row: shown, not a traceback
+        summary.add_row("config", f"[red]{escape(info['config_error'])}[/red]")
     assignment = info["assignment"]
     if assignment:
         held = "held by this container" if assignment["held_by_this"] else (

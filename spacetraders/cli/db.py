@@ -16,11 +16,18 @@ def upgrade(ctx: typer.Context, revision: str = typer.Argument("head", help="Tar
     app = app_context(ctx)
     db = app.database(migrate=False)
     before = migrations.current_revision(db)
-    migrations.upgrade(db, revision)
+    notes = migrations.upgrade(db, revision)
     after = migrations.current_revision(db)
+
+    def render(c) -> None:  # type: ignore[no-untyped-def]
+        c.print(f"database {db.display_url}: {before or 'empty'} -> [bold]{after}[/]")
+        for note in notes:  # rows a migration had to repair (also logged)
+            c.print(f"repaired: {note}", markup=False)
+
     app.emit(
-        {"database": db.display_url, "from": before, "to": after, "head": migrations.head_revision(db)},
-        lambda c: c.print(f"database {db.display_url}: {before or 'empty'} -> [bold]{after}[/]"),
+        {"database": db.display_url, "from": before, "to": after, "head": migrations.head_revision(db),
+         "repaired": notes},
+        render,
     )
 
 

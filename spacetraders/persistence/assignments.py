@@ -132,8 +132,15 @@ class AssignmentRepository:
         )
         return result.rowcount == 1
 
-    def forget_container(self, container_id: str) -> None:
-        """Before a container row is removed: idle rows stop pointing at it."""
+    def forget_container(self, container_id: str, *, reason: str, now: datetime) -> None:
+        """Before a container row is removed: a ship it still holds is released (only possible
+        on a database the schema did not guard), then idle rows stop pointing at it."""
+        self._session.execute(
+            update(ShipAssignment)
+            .where(ShipAssignment.container_id == container_id, ShipAssignment.status == ACTIVE)
+            .values(status=IDLE, released_at=now, release_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
         self._session.execute(
             update(ShipAssignment)
             .where(ShipAssignment.container_id == container_id, ShipAssignment.status == IDLE)

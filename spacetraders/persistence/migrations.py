@@ -38,8 +38,9 @@ def current_revision(db: Database) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
-    _run(db, command.upgrade, revision)
+def upgrade(db: Database, revision: str = "head") -> list[str]:
+    """Migrate up; returns what the migrations repaired on the way (one line each, also logged)."""
+    return _run(db, command.upgrade, revision)
 
 
 def downgrade(db: Database, revision: str) -> None:
@@ -63,8 +64,9 @@ def ensure_schema(db: Database) -> None:
     )
 
 
-def _run(db: Database, fn, revision: str) -> None:  # type: ignore[no-untyped-def]
+def _run(db: Database, fn, revision: str) -> list[str]:  # type: ignore[no-untyped-def]
     config = alembic_config(db)
     with db._translate_errors(), db.engine.begin() as connection:
         config.attributes["connection"] = connection
         fn(config, revision)
+    return list(config.attributes.get("upgrade_notes", []))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from spacetraders.application.tours import LIVE, SCOUT_TOUR, system_coordinates
 from spacetraders.errors import NotFound
 from spacetraders.persistence.assignments import ACTIVE
-from spacetraders.persistence.containers import config_param_sql
+from spacetraders.persistence.containers import config_param_sql, parse_params
 from spacetraders.persistence.markets import GoodView
 from spacetraders.persistence.models import (
     Container,
@@ -97,14 +97,17 @@ def containers(
         query = query.where(Container.status.in_(list(statuses)))
     result = []
     for container, assigned_ship in session.execute(query):
-        params = json.loads(container.config).get("params") or {}
+        try:  # a hand-written config must not take the endpoint down
+            params = parse_params(container.config)
+        except ValueError:
+            params = {}
         result.append(
             {
                 "container_id": container.container_id,
                 "player_id": container.player_id,
                 "status": container.status,
                 "command_type": container.command_type,
-                "ship_symbol": params.get("ship_symbol"),
+                "ship_symbol": container.ship_symbol,
                 "assigned_ship": assigned_ship,
                 "system": params.get("system"),
                 "restart_count": container.restart_count,

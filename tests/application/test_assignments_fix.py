@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from spacetraders.application.assignments import fix_assignments
 from spacetraders.clock import utcnow
@@ -59,38 +61,23 @@ def test_repairs_the_real_cooper_state(db):
         assert fix_assignments(uow, now=now) == []
 
 
-def test_releases_active_assignments_of_dead_or_missing_containers(db):
+def test_the_hand_edits_fix_used_to_repair_are_now_refused_by_the_database(db):
+    """Killing a container behind its assignment's back, or queueing a second container for a
+    held ship: the schema refuses both (fix once released/reported them after the fact)."""
     with db.transaction() as uow:
         make_player(uow, player_id=1)
-        dead = make_container(uow, 1, "COOPER-2", status=ContainerStatus.RUNNING)
-        uow.assignments.assign(1, "COOPER-2", dead.container_id)
-        dead_id = dead.container_id
-    with db.transaction() as uow:  # a hand edit kills the container behind the assignment's back
-        uow.session.execute(text("UPDATE containers SET status = 'FAILED' WHERE container_id = :c"), {"c": dead_id})
+        live = make_container(uow, 1, "COOPER-2", status=ContainerStatus.RUNNING)
+        uow.assignments.assign(1, "COOPER-2", live.container_id)
+        live_id = live.container_id
+    with pytest.raises(IntegrityError):
+        with db.transaction() as uow:
+            uow.session.execute(text("UPDATE containers SET status = 'FAILED' WHERE container_id = :c"), {"c": live_id})
+    with pytest.raises(IntegrityError):
+        with db.transaction() as uow:
+            make_container(uow, 1, "COOPER-2", status=ContainerStatus.STARTING)
+    assert _state(db) == [("COOPER-2", live_id, "active")]
     with db.transaction() as uow:
-        actions = fix_assignments(uow, now=utcnow())
-    assert [(a.action, a.ship_symbol, a.reason) for a in actions] == [
-        ("released", "COOPER-2", "assignments fix: container is FAILED")
-    ]
-    assert _state(db) == [("COOPER-2", dead_id, "idle")]
-
-
-def test_several_live_claimants_newest_keeps_the_ship_others_are_conflicts(db):
-    now = utcnow()
-    with db.transaction() as uow:
-        make_player(uow, player_id=1)
-        older = make_container(uow, 1, "COOPER-3", created_at=now - timedelta(minutes=10)).container_id
-        newer = make_container(uow, 1, "COOPER-3", created_at=now - timedelta(minutes=1)).container_id
-    with db.transaction() as uow:
-        actions = fix_assignments(uow, now=now)
-    assert {(a.action, a.container_id) for a in actions} == {("assigned", newer), ("conflict", older)}
-    assert _state(db) == [("COOPER-3", newer, "active")]
-    with db.read() as session:  # the conflicting container is reported, not killed
-        status = session.execute(text("SELECT status FROM containers WHERE container_id = :c"), {"c": older}).scalar()
-    assert status == "RUNNING"
-    with db.transaction() as uow:  # stays a reported conflict, changes nothing more
-        again = fix_assignments(uow, now=now)
-    assert [(a.action, a.container_id) for a in again] == [("conflict", older)]
+        assert fix_assignments(uow, now=utcnow()) == []
 
 
 def test_dry_run_reports_and_writes_nothing(db):
@@ -104,20 +91,47 @@ def test_dry_run_reports_and_writes_nothing(db):
     assert _state(db) == before == []
 
 
-def test_dead_holder_released_and_live_claimant_assigned_in_one_run(db):
-    now = utcnow()
+@pytest.mark.parametrize(
+    "config, why",
+    [
+        ("{not json", "is not JSON"),
+        ('["a", "list"]', "is a JSON list"),
+        ('{"params": {"ship_symbol": "COOPER-5", "x": NaN}}', "is not JSON"),
+        ('{"params": ["COOPER-5"]}', "has params of type list"),
+    ],
+)
+def test_a_row_it_cannot_read_is_named_and_blocks_nothing(db, config, why):
+    """One live container with an unreadable config: fix still adopts the other ships, and
+    names the bad row (by id, one line) instead of failing."""
     with db.transaction() as uow:
         make_player(uow, player_id=1)
-        old = make_container(uow, 1, "COOPER-5", created_at=now - timedelta(hours=1))
-        uow.assignments.assign(1, "COOPER-5", old.container_id)
-        new = make_container(uow, 1, "COOPER-5", created_at=now)
-        old_id, new_id = old.container_id, new.container_id
+        bad = make_container(uow, 1, "COOPER-5").container_id
+        good = make_container(uow, 1, "COOPER-6").container_id
+        uow.session.execute(text("UPDATE containers SET config = :cfg WHERE container_id = :c"), {"cfg": config, "c": bad})
     with db.transaction() as uow:
-        uow.session.execute(text("UPDATE containers SET status = 'FAILED' WHERE container_id = :c"), {"c": old_id})
+        actions = fix_assignments(uow, now=utcnow())
+    assert {(a.action, a.container_id) for a in actions} == {("assigned", bad), ("assigned", good), ("bad-row", bad)}
+    reason = next(a.reason for a in actions if a.action == "bad-row")
+    assert why in reason and "\n" not in reason and f"container stop {bad}" in reason
+    assert _state(db) == [("COOPER-5", bad, "active"), ("COOPER-6", good, "active")]
+
+
+def test_a_status_this_version_does_not_know_is_named(db, backend):
+    """SQLite lets a careless script switch CHECK constraints off; PostgreSQL never does."""
     with db.transaction() as uow:
-        planned = fix_assignments(uow, now=now, dry_run=True)
+        make_player(uow, player_id=1)
+        cid = make_container(uow, 1, "COOPER-7", status=ContainerStatus.STOPPED).container_id
+    if backend == "postgres":
+        with pytest.raises(IntegrityError):
+            with db.transaction() as uow:
+                uow.session.execute(text("UPDATE containers SET status = 'STARTED' WHERE container_id = :c"), {"c": cid})
+        return
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
+        conn.execute(text("UPDATE containers SET status = 'STARTED' WHERE container_id = :c"), {"c": cid})
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA ignore_check_constraints = OFF")
     with db.transaction() as uow:
-        actions = fix_assignments(uow, now=now)
-    assert [(a.action, a.container_id) for a in actions] == [("released", old_id), ("assigned", new_id)]
-    assert [(a.action, a.container_id) for a in planned] == [("released", old_id), ("assigned", new_id)]
-    assert _state(db) == [("COOPER-5", new_id, "active")]
+        actions = fix_assignments(uow, now=utcnow())
+    assert [(a.action, a.container_id) for a in actions] == [("bad-row", cid)]
+    assert "status 'STARTED'" in actions[0].reason

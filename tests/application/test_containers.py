@@ -155,17 +155,18 @@ def test_claim_reassigns_a_ship_that_a_path_forgot(db: Database, player_id: int)
     check_invariants(db)
 
 
-def test_claim_fails_a_container_whose_ship_another_holds(db: Database, player_id: int) -> None:
+def test_a_second_live_container_for_a_ship_cannot_be_created(db: Database, player_id: int) -> None:
+    """What an old version's bug did (a second container for a held ship) is refused, even once
+    the assignment was idled behind the handlers' back; the claim then takes the ship back."""
     first = create(db, player_id)
-    # A second container for the same ship, written behind the handlers' back (an old version's bug).
     with db.transaction() as uow:
         uow.session.execute(text("UPDATE ship_assignments SET status = 'idle'"))
-    second = create(db, player_id)
+    with pytest.raises(ShipBusyError, match=first):
+        create(db, player_id)
+    assert count(db, Container) == 1
     with db.transaction() as uow:
-        assert h.claim_start(uow, first, daemon_id="d1", now=T0) is None
-    c = row(db, first)
-    assert c.status == "FAILED" and f"held by container {second}" in (c.exit_reason or "")
-    assert holder(db, player_id) == (second, "active")
+        assert h.claim_start(uow, first, daemon_id="d1", now=T0) is not None
+    assert holder(db, player_id) == (first, "active")
     check_invariants(db)
 
 
@@ -472,34 +473,33 @@ def test_removing_an_ancestor_keeps_the_successor(db: Database, player_id: int) 
     check_invariants(db)
 
 
-def _steal_ship(db: Database, player_id: int) -> str:
-    """Another container takes the ship behind the handlers' back (what an old version did)."""
+def test_user_restart_of_a_finished_container_refuses_when_another_drives_the_ship(
+    db: Database, player_id: int
+) -> None:
+    old = running(db, player_id)
+    with db.transaction() as uow:
+        h.request_stop(uow, old, now=T0)
+        assert h.finish_stop(uow, old, daemon_id="d1", now=T0)
+    other = create(db, player_id)
+    with db.transaction() as uow:
+        with pytest.raises(ShipBusyError, match=other):
+            h.restart_container(uow, old, now=T0)
+    assert count(db, Container) == 2 and holder(db, player_id) == (other, "active")
+    check_invariants(db)
+
+
+def test_a_thief_cannot_take_a_live_containers_ship(db: Database, player_id: int) -> None:
+    """The old way to steal a ship (idle its assignment by hand, create another container) is refused."""
+    cid = running(db, player_id)
     with db.transaction() as uow:
         uow.session.execute(text("UPDATE ship_assignments SET status = 'idle'"))
-    return create(db, player_id)
-
-
-def test_user_restart_refuses_when_another_container_holds_the_ship(db: Database, player_id: int) -> None:
-    cid = running(db, player_id)
-    thief = _steal_ship(db, player_id)
-    with db.transaction() as uow:
-        with pytest.raises(ShipBusyError, match=thief):
-            h.restart_container(uow, cid, now=T0)
-        assert h.interrupt_container(uow, cid, daemon_id="d1", now=T0)
-        with pytest.raises(ShipBusyError, match=thief):
-            h.resume_container(uow, cid, now=T0)
-    assert row(db, cid).status == "INTERRUPTED" and count(db, Container) == 2
-    assert holder(db, player_id) == (thief, "active")
-
-
-def test_policy_restart_gives_up_when_another_container_holds_the_ship(db: Database, player_id: int) -> None:
-    cid = running(db, player_id)
-    thief = _steal_ship(db, player_id)
-    with db.transaction() as uow:
-        assert h.fail_container(uow, cid, daemon_id="d1", reason="boom", now=T0) is None
-    c = row(db, cid)
-    assert c.status == "FAILED" and f"not restarted: ship {SHIP} is already assigned to container {thief}" in (c.exit_reason or "")
-    assert count(db, Container) == 2 and holder(db, player_id) == (thief, "active")
+    with pytest.raises(ShipBusyError, match=cid):
+        create(db, player_id)
+    with db.transaction() as uow:  # the owner's failure still restarts it, with the ship
+        new = h.fail_container(uow, cid, daemon_id="d1", reason="boom", now=T0)
+        assert new is not None
+        new_id = new.container_id
+    assert holder(db, player_id) == (new_id, "active")
     check_invariants(db)
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from spacetraders.application.containers import create_container
 from spacetraders.clock import utcnow
 from spacetraders.domain.containers import ContainerStatus
 from spacetraders.errors import ConfigError, SpacetradersError
 from spacetraders.persistence.models import Container, ContainerEvent
+from tests.application.interleave import daemon_moves_it_on
 from tests.factories import make_container, make_player
 from tests.invariants import check_invariants
 
@@ -59,16 +60,31 @@ def test_a_container_that_does_not_hold_that_ship_is_refused_and_nothing_changes
 def test_a_finished_holder_is_refused(db, holder):
     with db.transaction() as uow:
         uow.containers.set_status(holder, expected=["RUNNING"], new="FAILED")
+        uow.assignments.release(1, "COOPER-2", holder, "failed")
     with pytest.raises(SpacetradersError, match="already FAILED"):
         with db.transaction() as uow:
             _create(uow, holder)
 
 
-def test_a_failed_move_rolls_the_whole_replacement_back(db, holder):
+def test_a_holder_that_lost_its_assignment_is_still_replaced_and_the_ship_assigned(db, holder):
     with db.transaction() as uow:  # someone released the ship behind our back
         uow.assignments.release(1, "COOPER-2", holder, "hand edit")
-    with pytest.raises(SpacetradersError):
+    with db.transaction() as uow:
+        new_id = _create(uow, holder).container_id
+    with db.read() as session:
+        statuses = dict(session.execute(select(Container.container_id, Container.status)).all())
+    assert statuses == {holder: "STOPPED", new_id: "STARTING"}
+    check_invariants(db)
+
+
+def test_the_holder_is_fenced_on_its_owner_and_nothing_changes_when_a_daemon_moved_it_on(db, holder):
+    """--replace read the holder owned by d1; a daemon hands it to d2 before the stop is written:
+    the compare-and-set on status AND owner refuses, and the whole replacement rolls back."""
+    with db.transaction() as uow:
+        uow.session.execute(text("UPDATE containers SET daemon_id = 'd1'"))
+    with daemon_moves_it_on(db, holder), pytest.raises(SpacetradersError, match="changed while replacing"):
         with db.transaction() as uow:
             _create(uow, holder)
     with db.read() as session:
         assert session.execute(select(Container.container_id, Container.status)).all() == [(holder, "RUNNING")]
+    check_invariants(db)

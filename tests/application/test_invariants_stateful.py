@@ -3,9 +3,12 @@
 A Hypothesis state machine drives the real handlers against a real database: creates,
 claims by two daemons, failures (by the owner and by stale daemons), completions, user
 stops and restarts, daemon stops and resumes, daemon crashes (recovery), removals, stale
-releases, and a forged raw-SQL idling of an assignment repaired by `assignments fix`.
-`check_invariants(db)` runs after every step. Handler refusals (SpacetradersError) are
-legitimate outcomes; anything else is a bug.
+releases, `--replace` takeovers, `assignments release --force` (daemon d1 alive, d2's lease
+expired, so both the STOPPING and the stop-at-once paths run), a forged raw-SQL idling of an
+assignment repaired by `assignments fix`, and raw-SQL writes the schema must refuse.
+`check_invariants(db)` (which includes the 0005 rules: one live container per ship, an active
+assignment only on the live container driving its ship) runs after every step. Handler
+refusals (SpacetradersError) are legitimate outcomes; anything else is a bug.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -22,9 +26,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from spacetraders.application import containers as h
-from spacetraders.application.assignments import fix_assignments
+from spacetraders.application.assignments import fix_assignments, release_ship
 from spacetraders.domain.containers import (
     LIVE_STATUSES,
     ContainerStatus,
@@ -32,7 +37,7 @@ from spacetraders.domain.containers import (
 )
 from spacetraders.errors import SpacetradersError
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.models import Container, ContainerEvent, ShipAssignment
+from spacetraders.persistence.models import Container, ContainerEvent, Daemon, ShipAssignment
 from tests.factories import make_player
 from tests.invariants import check_invariants
 
@@ -49,6 +54,10 @@ def _machine(db: Database) -> type[RuleBasedStateMachine]:
             self.now = datetime(2026, 1, 1, tzinfo=UTC)
             with db.transaction() as uow:  # a player per example: examples never interfere
                 self.player_id = make_player(uow, f"P{next(_players)}").player_id
+                for daemon, lease in (("d1", datetime(2100, 1, 1, tzinfo=UTC)), ("d2", datetime(2000, 1, 1, tzinfo=UTC))):
+                    if uow.session.get(Daemon, daemon) is None:  # d1 lives, d2's lease has expired
+                        uow.session.add(Daemon(daemon_id=daemon, hostname="h", pid=2, status="running",
+                                               started_at=self.now, heartbeat_at=self.now, lease_expires_at=lease))
 
         # -- helpers
         def _ids(self, statuses: set[str] | None = None) -> list[str]:
@@ -182,6 +191,76 @@ def _machine(db: Database) -> type[RuleBasedStateMachine]:
                 )
             with db.transaction() as uow:
                 fix_assignments(uow, now=self.now)
+
+        @rule(i=st.integers(0, 50), policy=st.sampled_from(POLICIES))
+        def replace(self, i: int, policy: str) -> None:
+            """`scout markets --replace`: a new container takes the ship from its live driver."""
+            cid = self._pick(i, {str(x) for x in LIVE_STATUSES})
+            if not cid:
+                return
+            with db.read() as s:
+                ship = s.scalar(select(Container.ship_symbol).where(Container.container_id == cid))
+            try:
+                with db.transaction() as uow:
+                    h.create_container(uow, player_id=self.player_id, command_type="SleepCommand",
+                                       params={"ship_symbol": ship} if ship else {}, id_prefix=f"sleep-{ship}",
+                                       restart_policy=policy, take_from=cid, now=self.now)
+            except SpacetradersError:
+                assert not ship or self._status(cid) in {str(x) for x in LIVE_STATUSES}
+                return
+            assert self._status(cid) == "STOPPED"
+
+        @rule(i=st.integers(0, 50), force=st.booleans())
+        def release(self, i: int, force: bool) -> None:
+            """`assignments release [--force]` of a live container's ship (or of any ship when none
+            is live): never leaves the ship's container running without it."""
+            cid = self._pick(i, {str(x) for x in LIVE_STATUSES})
+            with db.read() as s:
+                ship = s.scalar(select(Container.ship_symbol).where(Container.container_id == cid)) if cid else None
+            ship = ship or SHIPS[i % len(SHIPS)]
+            try:
+                with db.transaction() as uow:
+                    result = release_ship(uow, self.player_id, ship, now=self.now, force=force)
+            except SpacetradersError:
+                return
+            assert force or result.released
+            assert self._status(result.container_id) == ("STOPPED" if result.released else "STOPPING")
+
+        @rule(ship=st.sampled_from(SHIPS), end=st.sampled_from(["FAILED", "STOPPED", "COMPLETED"]))
+        def forged_end_of_a_holder(self, ship: str, end: str) -> None:
+            """A careless script ends a container behind its assignment's back: refused at commit."""
+            with db.read() as s:
+                holder = s.scalar(select(ShipAssignment.container_id).where(
+                    ShipAssignment.player_id == self.player_id, ShipAssignment.ship_symbol == ship,
+                    ShipAssignment.status == "active"))
+            if holder is None:
+                return
+            with pytest.raises(IntegrityError):
+                with db.transaction() as uow:
+                    uow.session.execute(text("UPDATE containers SET status = :s WHERE container_id = :c"),
+                                        {"s": end, "c": holder})
+            assert self._status(holder) in {str(x) for x in LIVE_STATUSES}
+
+        @rule(i=st.integers(0, 50))
+        def forged_second_driver(self, i: int) -> None:
+            """A careless script revives a finished container whose ship another drives: refused."""
+            cid = self._pick(i, {"STOPPED", "FAILED", "COMPLETED"})
+            if not cid:
+                return
+            with db.read() as s:
+                ship = s.scalar(select(Container.ship_symbol).where(Container.container_id == cid))
+                driver = s.scalar(select(Container.container_id).where(
+                    Container.player_id == self.player_id, Container.live_ship == ship)) if ship else None
+            if driver is None:
+                return
+            with pytest.raises(IntegrityError):
+                with db.transaction() as uow:
+                    uow.session.execute(text("UPDATE containers SET status = 'STARTING' WHERE container_id = :c"),
+                                        {"c": cid})
+
+        def _status(self, cid: str) -> str | None:
+            with db.read() as s:
+                return s.scalar(select(Container.status).where(Container.container_id == cid))
 
         @invariant()
         def invariants_hold(self) -> None:

@@ -128,11 +128,12 @@ def test_cli_exit_codes(capsys, db, db_url):
     assert ok.json()["consistent"] is True and len(ok.json()["recovered"]) == 2
     line = cli(capsys, "--db", db_url, "reconcile")
     assert line.code == 0 and len(line.out.strip().splitlines()) == 1
-    with db.transaction() as uow:  # two queued containers claim one ship: a person must decide
-        make_container(uow, 1, "COOPER-9", status=ContainerStatus.STARTING)
-        make_container(uow, 1, "COOPER-9", status=ContainerStatus.STARTING)
+    with db.transaction() as uow:  # a queued container whose config a hand edit broke: a person must look
+        broken = make_container(uow, 1, "COOPER-9", status=ContainerStatus.STARTING).container_id
+        uow.session.execute(text("UPDATE containers SET config = '{oops' WHERE container_id = :c"), {"c": broken})
     bad = cli(capsys, "--db", db_url, "reconcile")
-    assert bad.code == 1 and "not consistent" in bad.err
+    assert bad.code == 1 and "not consistent" in bad.err and broken in bad.err
+    assert "Traceback" not in bad.err
 
 
 def test_warns_about_queued_work_no_daemon_can_run(db):

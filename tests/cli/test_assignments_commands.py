@@ -40,11 +40,11 @@ def test_release_refuses_a_live_container_and_writes_nothing(capsys, db, db_url)
     assert len(refused.err.strip().splitlines()) == 1
     with db.read() as session:
         assert session.execute(text("SELECT status FROM ship_assignments")).scalar() == "active"
-    with db.transaction() as uow:
-        uow.session.execute(text("UPDATE containers SET status='FAILED' WHERE container_id=:c"), {"c": new_id})
-    released = cli(capsys, "--db", db_url, "--json", "assignments", "release", "cooper-2")
+    # --force stops the container in the same transaction (no daemon runs it: STOPPED at once).
+    released = cli(capsys, "--db", db_url, "--json", "assignments", "release", "cooper-2", "--force")
     assert released.code == 0, released.err
-    assert released.json() == {"ship_symbol": "COOPER-2", "released_from": new_id}
+    assert released.json() == {"ship_symbol": "COOPER-2", "released_from": new_id, "container_id": new_id,
+                               "container_status": "STOPPED", "released": True}
 
 
 def test_release_unknown_ship_is_a_clear_error(capsys, db, db_url):
@@ -64,11 +64,12 @@ def test_release_of_a_malformed_symbol_is_one_clear_line_and_writes_nothing(caps
         assert session.execute(text("SELECT status FROM ship_assignments")).scalar() == "active"
 
 
-def test_fix_exits_non_zero_on_conflicts(capsys, db, db_url):
+def test_fix_exits_non_zero_on_a_row_it_cannot_read(capsys, db, db_url):
     with db.transaction() as uow:
         make_player(uow, player_id=1)
-        make_container(uow, 1, "COOPER-3")
-        make_container(uow, 1, "COOPER-3")
+        bad = make_container(uow, 1, "COOPER-3").container_id
+        uow.session.execute(text("UPDATE containers SET config = 'null' WHERE container_id = :c"), {"c": bad})
     result = cli(capsys, "--db", db_url, "--json", "assignments", "fix")
     assert result.code == 3
-    assert sorted(a["action"] for a in result.json()["actions"]) == ["assigned", "conflict"]
+    assert sorted((a["action"], a["container_id"]) for a in result.json()["actions"]) == [
+        ("assigned", bad), ("bad-row", bad)]

@@ -36,7 +36,7 @@ def test_a_failed_compare_and_set_rolls_back_earlier_writes(db):
         uow.assignments.assign(player_id, "COOPER-2", holder)
     with pytest.raises(ShipBusyError):
         with db.transaction() as uow:
-            newcomer = make_container(uow, player_id, "COOPER-2").container_id
+            newcomer = make_container(uow, player_id, "COOPER-3").container_id  # an earlier write
             uow.assignments.assign(player_id, "COOPER-2", newcomer)
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(Container)) == 1
