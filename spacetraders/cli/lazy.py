@@ -16,6 +16,8 @@ import typer
 from typer.core import TyperGroup
 from typer.main import get_command
 
+from spacetraders.errors import Interrupted
+
 
 @dataclass(frozen=True)
 class LazyCommand:
@@ -43,6 +45,13 @@ class LazyGroup(TyperGroup):
         if self._listing:  # the help page only needs the name and one line
             return typer.core.TyperCommand(name, help=spec.help, short_help=spec.help)
         return load(name, spec)
+
+    def invoke(self, ctx: Any) -> Any:
+        # Typer turns Ctrl-C into a silent exit 130; ours says so (see main.run).
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True

@@ -10,7 +10,7 @@ import typer
 
 from spacetraders import __version__
 from spacetraders.cli.lazy import LazyCommand, lazy_group
-from spacetraders.errors import SpacetradersError
+from spacetraders.errors import Interrupted, SpacetradersError
 
 # Each command's module is imported only when that command runs (see cli/lazy.py); the help
 # line here is what `spacetraders --help` shows (tests/cli/test_startup.py keeps it true).
@@ -89,12 +89,12 @@ def run(argv: list[str] | None = None) -> int:
     verbose = any(a in ("-v", "--verbose") for a in args)
     try:
         result = app(args=args, prog_name="spacetraders", standalone_mode=False)
+    except (Interrupted, KeyboardInterrupt, typer.Abort):
+        sys.stderr.write("interrupted\n")
+        return 130
     except SpacetradersError as exc:
         _fail(str(exc), verbose)
         return exc.exit_code
-    except (KeyboardInterrupt, typer.Abort):
-        _fail("interrupted", False)
-        return 130
     except Exception as exc:
         if _is_usage_error(exc):
             _fail(exc.format_message(), verbose)  # type: ignore[attr-defined]

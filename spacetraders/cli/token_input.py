@@ -13,7 +13,8 @@ import sys
 
 from spacetraders.errors import ConfigError
 
-MAX_TOKEN_LENGTH = 4096  # SpaceTraders tokens are JWTs of about 600 characters
+MIN_TOKEN_LENGTH = 8  # SpaceTraders tokens are JWTs of about 600 characters
+MAX_TOKEN_LENGTH = 4096
 
 
 def read_token(
@@ -50,6 +51,8 @@ def _check(raw: str, what: str, source: str) -> str:
         if source == "standard input":
             raise ConfigError(f"no {what} on standard input: pipe it in, or run on a terminal to be prompted")
         raise ConfigError(f"empty {what} ({source})")
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise ConfigError(f"the {what} from {source} is too short to be a token")
     if len(token) > MAX_TOKEN_LENGTH or any(c.isspace() or not c.isprintable() for c in token):
         # Never echo what was given: it may be a real token with a stray character.
         raise ConfigError(f"the {what} from {source} is not one token (one line of printable characters expected)")
