@@ -81,7 +81,7 @@ class Requester:
                 response = await self._http.request(
                     call.method,
                     call.path,
-                    params=call.params,
+                    params=tuple(call.params) if call.params else None,
                     json=call.json,
                     headers={"Authorization": f"Bearer {call.token}"} if call.token else None,
                 )

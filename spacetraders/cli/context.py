@@ -51,6 +51,7 @@ class AppContext:
         with self.database().read() as session:
             players = PlayerRepository(session)
             ident = self.settings.player or get_preference(session, DEFAULT_PLAYER_KEY)
+            player: Player | None
             if ident:
                 player = players.resolve(ident)
             else:
