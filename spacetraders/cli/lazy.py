@@ -10,11 +10,17 @@ from __future__ import annotations
 import gc
 import importlib
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 from typer.main import get_command
+
+try:
+    from typer._click.exceptions import UsageError  # newer Typer vendors Click
+except ImportError:  # pragma: no cover - older Typer uses Click itself
+    from click.exceptions import UsageError  # type: ignore[assignment,no-redef]
 
 from spacetraders.errors import Interrupted
 
@@ -45,6 +51,15 @@ class LazyGroup(TyperGroup):
         if self._listing:  # the help page only needs the name and one line
             return typer.core.TyperCommand(name, help=spec.help, short_help=spec.help)
         return load(name, spec)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as exc:  # Typer suggests from loaded commands only: suggest from all
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if matches and "Did you mean" not in exc.message:
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         # Typer turns Ctrl-C into a silent exit 130; ours says so (see main.run).

@@ -174,3 +174,12 @@ def test_ctrl_c_stops_serve_with_interrupted_and_130(tmp_path):
         if child.poll() is None:
             child.kill()
     assert child.returncode == 130 and err.endswith("interrupted\n") and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["playr", "list"], "No such command 'playr'. Did you mean 'player'?"),
+    (["reconcil"], "Did you mean 'reconcile'?"),
+    (["player", "lst"], "No such command 'lst'. Did you mean 'list'?"),
+])
+def test_a_mistyped_command_gets_a_suggestion(capsys, args, needle):
+    _one_line(cli(capsys, *args), 2, needle)
