@@ -34,3 +34,12 @@ class ShipBusyError(SpacetradersError):
 
 class AssignmentConflict(SpacetradersError):
     """A compare-and-set on an assignment found it changed by someone else."""
+
+
+class Interrupted(SpacetradersError):
+    """The user pressed Ctrl-C (SIGINT): the CLI prints `interrupted` and exits 130."""
+
+    exit_code = 130
+
+    def __init__(self) -> None:
+        super().__init__("interrupted")

@@ -4,7 +4,9 @@ Retry rules:
 - 429: wait `Retry-After` / `error.data.retryAfter` (else backoff), pausing the shared
   limiter so every caller with the same token backs off, then retry.
 - 5xx: backoff (longer for 502, the DDoS layer), then retry.
-- Connection never established (connect error/timeout): always safe, retry.
+- Connection never established: always safe to retry. A refused connection or an unknown host
+  (`ConnectError`) gets only `RetryPolicy.connect_attempts` quick tries; a connect timeout the
+  full backoff.
 - Lost after sending (read timeout, dropped connection): the server may have executed the
   request. Retried only when `Call.repeatable` says repeating it is harmless; otherwise
   `ApiUnavailableError` at once. A later error on the same call is flagged
@@ -31,6 +33,8 @@ logger = logging.getLogger("spacetraders.api")
 
 # The request cannot have reached the server: retrying is always safe.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Nothing answered at all (refused, unknown host): worth a quick second try, not a long backoff.
+_NOBODY_THERE = httpx.ConnectError
 # Retrying cannot help (bad URL scheme, malformed request).
 _HOPELESS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 
@@ -77,15 +81,22 @@ class Requester:
                 response = await self._http.request(
                     call.method,
                     call.path,
-                    params=call.params,
+                    params=tuple(call.params) if call.params else None,
                     json=call.json,
                     headers={"Authorization": f"Bearer {call.token}"} if call.token else None,
                 )
             except httpx.TransportError as exc:
                 reason = self._describe(exc)
-                logger.warning("%s %s failed: %s (attempt %d/%d)", call.method, call.path, reason, attempt, attempts)
+                # INFO, not WARNING: the final failure is raised as one clear error; the CLI shows
+                # the attempts with -v.
+                logger.info("%s %s failed: %s (attempt %d/%d)", call.method, call.path, reason, attempt, attempts)
                 if isinstance(exc, _HOPELESS):
                     raise ApiUnavailableError(self._base_url, reason, attempt) from None
+                if isinstance(exc, _NOBODY_THERE):
+                    if attempt >= min(attempts, self._retry.connect_attempts):
+                        raise ApiUnavailableError(self._base_url, reason, attempt) from None
+                    await self._clock.sleep(self._retry.connect_delay)
+                    continue
                 if not isinstance(exc, _NOT_SENT):
                     if not call.repeatable:
                         raise ApiUnavailableError(
@@ -116,7 +127,7 @@ class Requester:
                     continue
                 if status >= 500:
                     wait = self._retry.backoff(attempt, protection=status == 502)
-                    logger.warning("%s %s -> %d; retrying in %.2f s", call.method, call.path, status, wait)
+                    logger.info("%s %s -> %d; retrying in %.2f s", call.method, call.path, status, wait)
                     await self._clock.sleep(wait)
                     continue
             raise self._error(status, body, lost_attempt)

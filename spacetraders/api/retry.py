@@ -17,9 +17,15 @@ class RetryPolicy:
 
     A 502 comes from the provider's DDoS protection rather than the game (NOTES.md §7),
     which wants minutes rather than seconds, so it uses a larger base and a floor.
+
+    A connection that could not be opened at all (refused, unknown host) gets `connect_attempts`
+    tries `connect_delay` apart: nothing listens there, and a user should hear so at once rather
+    than after seconds of backoff (a daemon's container fails and its restart policy waits).
     """
 
     max_attempts: int = 5
+    connect_attempts: int = 2
+    connect_delay: float = 0.25
     base_delay: float = 0.5
     max_delay: float = 30.0
     protection_base_delay: float = 10.0
@@ -27,8 +33,8 @@ class RetryPolicy:
     rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
+        if self.max_attempts < 1 or self.connect_attempts < 1:
+            raise ValueError("max_attempts and connect_attempts must be at least 1")
 
     def backoff(self, attempt: int, *, protection: bool = False) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based)."""

@@ -1,4 +1,4 @@
-"""Players: register a new agent or import an existing one; choose the default."""
+"""Players: register a new agent or import an existing one; replace a token; choose the default."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ async def register_player(
     """Register a new agent with the game and store it (token included) in one transaction."""
     symbol, faction = validate_agent_symbol(symbol), validate_faction(faction)
     if not account_token.strip():
-        raise ConfigError("an account token is needed: set SPACETRADERS_ACCOUNT_TOKEN or pass --account-token")
+        raise ConfigError("an account token is needed: set SPACETRADERS_ACCOUNT_TOKEN or pipe it on standard input")
     _refuse_known(db, symbol)
     result = await api.register(symbol, faction, account_token)
     return _store(db, result.agent, result.token, now)
@@ -48,6 +48,27 @@ async def add_player(db: Database, api: SpaceTradersClient, *, token: str, now: 
     agent = await api.get_agent()
     _refuse_known(db, agent.symbol)
     return _store(db, agent, token, now)
+
+
+async def replace_token(db: Database, api: SpaceTradersClient, *, ident: str, token: str, now: datetime) -> Player:
+    """Store a new token for a known player (after a game reset), once the game confirms that the
+    token is that agent's. `api` must be a client for the new token."""
+    if not token.strip():
+        raise ConfigError("empty agent token")
+    with db.read() as session:
+        symbol = PlayerRepository(session).resolve(ident).agent_symbol
+    agent = await api.get_agent()
+    if agent.symbol.upper() != symbol.upper():
+        raise ConfigError(f"that token is agent {agent.symbol}'s, not {symbol}'s: nothing was changed")
+    with db.transaction() as uow:
+        player = uow.players.resolve(symbol)
+        player.token = token
+        player.faction = agent.starting_faction or player.faction
+        player.headquarters = agent.headquarters or player.headquarters
+        player.last_active = now
+        uow.session.flush()
+        uow.session.expunge(player)
+        return player
 
 
 def use_player(db: Database, ident: str) -> Player:

@@ -8,19 +8,18 @@ import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from spacetraders.api.client import SpaceTradersClient
 from spacetraders.errors import ConfigError
-from spacetraders.persistence.database import Database
-from spacetraders.persistence.migrations import ensure_schema
-from spacetraders.persistence.models import Player
-from spacetraders.persistence.players import PlayerRepository
-from spacetraders.persistence.preferences import DEFAULT_PLAYER_KEY, get_preference
 from spacetraders.settings import Settings
+
+if TYPE_CHECKING:  # imported where used, so a command loads only what it needs
+    from spacetraders.api.client import SpaceTradersClient
+    from spacetraders.persistence.database import Database
+    from spacetraders.persistence.models import Player
 
 T = TypeVar("T")
 
@@ -36,6 +35,9 @@ class AppContext:
     def database(self, *, migrate: bool = True) -> Database:
         """Open the database once per run; a fresh one is brought up to the schema first."""
         if self._db is None:
+            from spacetraders.persistence.database import Database
+            from spacetraders.persistence.migrations import ensure_schema
+
             self._db = Database(self.settings.database_url)
             if migrate:
                 ensure_schema(self._db)
@@ -43,9 +45,13 @@ class AppContext:
 
     def player(self, *, required: bool = True) -> Player | None:
         """The player to act for: --player / SPACETRADERS_PLAYER, else the default, else the only one."""
+        from spacetraders.persistence.players import PlayerRepository
+        from spacetraders.persistence.preferences import DEFAULT_PLAYER_KEY, get_preference
+
         with self.database().read() as session:
             players = PlayerRepository(session)
             ident = self.settings.player or get_preference(session, DEFAULT_PLAYER_KEY)
+            player: Player | None
             if ident:
                 player = players.resolve(ident)
             else:
@@ -63,6 +69,8 @@ class AppContext:
 
     def api(self, token: str | None = None) -> SpaceTradersClient:
         """A client for the configured game server (SPACETRADERS_API_URL)."""
+        from spacetraders.api.client import SpaceTradersClient
+
         return SpaceTradersClient(self.settings.api_url, token)
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:

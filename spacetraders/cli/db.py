@@ -36,7 +36,9 @@ def current(ctx: typer.Context) -> None:
     """Show the schema revision of the database and the newest one this version knows."""
     app = app_context(ctx)
     db = app.database(migrate=False)
-    current, head = migrations.current_revision(db), migrations.head_revision(db)
+    current = migrations.current_revision(db)
+    migrations.check_not_newer(db, current)
+    head = migrations.head_revision(db)
     app.emit(
         {"database": db.display_url, "current": current, "head": head, "up_to_date": current == head},
         lambda c: c.print(

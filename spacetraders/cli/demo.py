@@ -152,7 +152,7 @@ class Demo:
 
         async def go() -> dict[str, Any]:
             transport = httpx.ASGITransport(app=create_app(self.db))
-            async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
                 response = await client.get(f"/api/bot/tours/{self.system}", params={"player_id": self.player_id})
                 response.raise_for_status()
                 return dict(response.json())

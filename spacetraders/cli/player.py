@@ -1,22 +1,32 @@
-"""`spacetraders player ...`: the agents whose fleets we run. Tokens are always shown masked."""
+"""`spacetraders player ...`: the agents whose fleets we run. Tokens are always shown masked,
+and read from standard input or a no-echo prompt rather than the command line (cli/token_input.py)."""
 
 from __future__ import annotations
 
-import os
 from typing import Any, Optional
 
 import typer
 from rich.table import Table
 
 from spacetraders.api.tokens import mask_token
-from spacetraders.application.players import add_player, register_player, use_player
+from spacetraders.application.players import (
+    add_player,
+    register_player,
+    replace_token,
+    use_player,
+    validate_agent_symbol,
+    validate_faction,
+)
 from spacetraders.cli.context import app_context
+from spacetraders.cli.token_input import read_token
 from spacetraders.clock import utcnow
 from spacetraders.persistence.models import Player
 from spacetraders.persistence.players import PlayerRepository
 from spacetraders.persistence.preferences import DEFAULT_PLAYER_KEY, get_preference
 
-app = typer.Typer(help="Players (agents): register, add, list, info, use.", no_args_is_help=True)
+app = typer.Typer(help="Players (agents): register, add, token, list, info, use.", no_args_is_help=True)
+
+DISCOURAGED = "Discouraged: visible in `ps` and the shell history. Pipe the token on standard input instead."
 
 
 def player_view(player: Player, *, default_id: str | None = None) -> dict[str, Any]:
@@ -37,14 +47,18 @@ def register(
     ctx: typer.Context,
     agent: str = typer.Option(..., "--agent", help="New agent symbol (3-14 characters)."),
     faction: str = typer.Option(..., "--faction", help="Starting faction, e.g. COSMIC."),
-    account_token: Optional[str] = typer.Option(
-        None, "--account-token", help="Account token (default: SPACETRADERS_ACCOUNT_TOKEN).", show_default=False
-    ),
+    account_token: Optional[str] = typer.Option(None, "--account-token", help=DISCOURAGED, show_default=False),
 ) -> None:
-    """Register a new agent with the game server and store it."""
+    """Register a new agent with the game server and store it.
+
+    The account token comes from SPACETRADERS_ACCOUNT_TOKEN, else standard input (piped, or a
+    prompt that does not echo on a terminal).
+    """
     app = app_context(ctx)
-    token = account_token or os.environ.get("SPACETRADERS_ACCOUNT_TOKEN", "")
     db = app.database()
+    agent, faction = validate_agent_symbol(agent), validate_faction(faction)  # before asking for the token
+    token = read_token(what="account token", option=account_token, option_name="--account-token",
+                       env_var="SPACETRADERS_ACCOUNT_TOKEN")
 
     async def go() -> Player:
         async with app.api() as api:
@@ -60,11 +74,16 @@ def register(
 @app.command()
 def add(
     ctx: typer.Context,
-    token: str = typer.Option(..., "--token", help="The agent token of an existing agent."),
+    token_option: Optional[str] = typer.Option(None, "--token", help=DISCOURAGED, show_default=False),
 ) -> None:
-    """Import an existing agent by its token (checked with the game first)."""
+    """Import an existing agent by its token (checked with the game first).
+
+    The token is read from standard input: `echo "$TOKEN" | spacetraders player add`, or typed
+    at a prompt that does not echo.
+    """
     app = app_context(ctx)
     db = app.database()
+    token = read_token(what="agent token", option=token_option, option_name="--token")
 
     async def go() -> Player:
         async with app.api(token) as api:
@@ -72,6 +91,31 @@ def add(
 
     player = app.run(go())
     app.emit(player_view(player), lambda c: c.print(f"added [bold]{player.agent_symbol}[/] as player {player.player_id}"))
+
+
+@app.command()
+def token(
+    ctx: typer.Context,
+    player: str = typer.Argument(..., help="Player id or agent symbol."),
+    token_option: Optional[str] = typer.Option(None, "--token", help=DISCOURAGED, show_default=False),
+) -> None:
+    """Replace a stored agent's token (e.g. after a game reset), once the game confirms it is that agent's.
+
+    The new token is read like `player add` reads it. Running containers keep the old token until
+    they are restarted.
+    """
+    app = app_context(ctx)
+    db = app.database()
+    new_token = read_token(what="agent token", option=token_option, option_name="--token")
+
+    async def go() -> Player:
+        async with app.api(new_token) as api:
+            return await replace_token(db, api, ident=player, token=new_token, now=utcnow())
+
+    updated = app.run(go())
+    app.emit(player_view(updated), lambda c: c.print(
+        f"new token for [bold]{updated.agent_symbol}[/] (player {updated.player_id}) stored: {mask_token(updated.token)}"
+    ))
 
 
 @app.command("list")

@@ -33,10 +33,9 @@ def serve(
     no_rate_limit: bool = typer.Option(False, "--no-rate-limit", help="Disable the 2/s + 30/60s limiter."),
 ) -> None:
     """Serve the simulated SpaceTraders v2 API over HTTP."""
-    import uvicorn
-
     from spacetraders.sim.app import create_app
     from spacetraders.sim.config import SimConfig
+    from spacetraders.web import server
 
     config = SimConfig(
         seed=seed, time_scale=time_scale, universe_file=universe, probes_per_agent=probes,
@@ -48,6 +47,7 @@ def serve(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     sim = application.state.sim
+    sock = server.bind(host, port)  # a busy port is one error line, before the URL is printed
     api_url = f"http://{host}:{port}/v2"
     root = ctx.find_root().obj
     if getattr(root, "json", False):  # `spacetraders --json sim serve`: one JSON document, then serve
@@ -61,4 +61,4 @@ def serve(
         )
         typer.echo(f"export SPACETRADERS_API_URL={api_url}", color=False)
     # The app writes its own Date header from the simulator's clock.
-    uvicorn.run(application, host=host, port=port, log_level="warning", date_header=False, server_header=False)
+    server.serve(application, sock, date_header=False, server_header=False)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DatabaseError,
     DBAPIError,
     NoSuchModuleError,
     OperationalError,
@@ -28,16 +29,31 @@ def parse_url(raw: str) -> URL:
     """Validate a database URL and pick our drivers (psycopg 3 for PostgreSQL)."""
     try:
         url = make_url(raw)
-    except ArgumentError:
-        raise ConfigError(f"malformed database URL {raw!r} (expected sqlite:///PATH or postgresql://...)") from None
+        url.port  # noqa: B018 - a non-numeric port only fails when read
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            f"malformed database URL {_hide_credentials(raw)!r} (expected sqlite:///PATH or postgresql://...)"
+        ) from None
     backend = url.get_backend_name()
     if backend in ("postgres", "postgresql"):
         return url.set(drivername="postgresql+psycopg")
     if backend == "sqlite":
         if url.get_driver_name() not in ("", "pysqlite"):
             raise ConfigError(f"unsupported SQLite driver in {url.drivername!r}")
+        if not url.database or url.database == ":memory:":
+            # An in-memory database forgets everything at exit: never what a command means.
+            raise ConfigError("a SQLite database URL needs a file path: sqlite:///PATH")
         return url
     raise ConfigError(f"unsupported database {backend!r}: use sqlite:///PATH or postgresql://...")
+
+
+def _hide_credentials(raw: str) -> str:
+    """`scheme://user:***@host...` for a URL that may not even parse."""
+    scheme, sep, rest = raw.partition("://")
+    if sep and "@" in rest:
+        user = rest.rsplit("@", 1)[0].split(":", 1)[0]
+        return f"{scheme}://{user}:***@{rest.rsplit('@', 1)[1]}"
+    return raw
 
 
 def display_url(url: URL) -> str:
@@ -100,6 +116,12 @@ class Database:
                     f"cannot reach database {self.display_url}: {_first_line(exc.orig)}"
                 ) from exc
             raise
+        except DatabaseError as exc:
+            if self.is_sqlite and _is_not_a_database(exc):
+                raise DatabaseUnavailable(
+                    f"{self.url.database} is not a usable SQLite database: {_first_line(exc.orig)}"
+                ) from exc
+            raise
         except NoSuchModuleError as exc:
             raise ConfigError(f"no driver for database {self.display_url}") from exc
 
@@ -137,6 +159,11 @@ def _is_connection_failure(exc: DBAPIError) -> bool:
         hint in message
         for hint in ("connection", "could not", "unable to open", "timeout expired", "does not exist", "password")
     )
+
+
+def _is_not_a_database(exc: DBAPIError) -> bool:
+    message = str(exc.orig).lower()
+    return "not a database" in message or "malformed" in message or "encrypted" in message
 
 
 def _first_line(exc: BaseException | None) -> str:

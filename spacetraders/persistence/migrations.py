@@ -1,16 +1,38 @@
-"""Schema migrations through Alembic, run on our own engine."""
+"""Schema migrations through Alembic, run on our own engine.
+
+Alembic is imported only when there is migrating (or a revision to look up) to do: a database
+already at `HEAD_REVISION` is recognised with one query, so a cron run does not pay for it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 
 from spacetraders.errors import SpacetradersError
 from spacetraders.persistence.database import Database
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# The newest migration in spacetraders/migrations/versions (tests/cli/test_db_commands.py
+# checks it against the script directory, so a new migration cannot forget it).
+HEAD_REVISION = "0005"
+
+VERSION_TABLE = "alembic_version"
+
+
+class SchemaTooNew(SpacetradersError):
+    """The database was migrated by a newer version of spacetraders than this one."""
+
+    def __init__(self, found: str, known: str | None) -> None:
+        super().__init__(
+            f"database schema is at revision {found}, newer than this version of spacetraders knows "
+            f"(its newest is {known}): use the version that migrated it"
+        )
 
 
 def _script_location() -> str:
@@ -20,6 +42,8 @@ def _script_location() -> str:
 
 
 def alembic_config(db: Database) -> Config:
+    from alembic.config import Config
+
     # No ini file: the package carries everything Alembic needs (the top-level alembic.ini is
     # only for developers who run `alembic` by hand).
     config = Config()
@@ -30,21 +54,43 @@ def alembic_config(db: Database) -> Config:
 
 
 def head_revision(db: Database) -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(db)).get_current_head()
 
 
+def is_known_revision(db: Database, revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config(db)).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 def current_revision(db: Database) -> str | None:
+    """The revision recorded in the database (None for an empty one), read without Alembic."""
     with db._translate_errors(), db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+
+
+def check_not_newer(db: Database, current: str | None) -> None:
+    """Refuse a database migrated by a newer version: there is nothing this one can do with it."""
+    if current is not None and current != HEAD_REVISION and not is_known_revision(db, current):
+        raise SchemaTooNew(current, head_revision(db))
 
 
 def upgrade(db: Database, revision: str = "head") -> list[str]:
     """Migrate up; returns what the migrations repaired on the way (one line each, also logged)."""
-    return _run(db, command.upgrade, revision)
+    check_not_newer(db, current_revision(db))
+    return _run(db, "upgrade", revision)
 
 
 def downgrade(db: Database, revision: str) -> None:
-    _run(db, command.downgrade, revision)
+    _run(db, "downgrade", revision)
 
 
 def ensure_schema(db: Database) -> None:
@@ -53,20 +99,28 @@ def ensure_schema(db: Database) -> None:
     A shared PostgreSQL schema is only migrated by a deliberate `spacetraders db upgrade`,
     so that one old CLI cannot surprise the daemons sharing it.
     """
-    current, head = current_revision(db), head_revision(db)
-    if current == head:
+    current = current_revision(db)
+    if current == HEAD_REVISION:
         return
+    check_not_newer(db, current)
     if current is None or db.is_sqlite:
         upgrade(db)
         return
     raise SpacetradersError(
-        f"database schema is at {current}, this version needs {head}: run `spacetraders db upgrade`"
+        f"database schema is at {current}, this version needs {HEAD_REVISION}: run `spacetraders db upgrade`"
     )
 
 
-def _run(db: Database, fn, revision: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _run(db: Database, name: str, revision: str) -> list[str]:
+    from alembic import command
+    from alembic.util import CommandError
+
+    fn: Callable[[Any, str], None] = getattr(command, name)
     config = alembic_config(db)
-    with db._translate_errors(), db.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        fn(config, revision)
+    try:
+        with db._translate_errors(), db.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            fn(config, revision)
+    except CommandError as exc:  # e.g. an unknown target revision
+        raise SpacetradersError(f"cannot {name} the database to {revision!r}: {exc}") from None
     return list(config.attributes.get("upgrade_notes", []))

@@ -7,6 +7,7 @@ schema (/openapi.json, /docs) is generated from the same signatures.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +23,7 @@ from spacetraders.clock import Clock, SystemClock
 from spacetraders.domain.containers import AssignmentStatus, ContainerStatus
 from spacetraders.errors import DatabaseUnavailable, NotFound
 from spacetraders.persistence.database import Database
-from spacetraders.web import read_models, schemas
+from spacetraders.web import read_models, schemas, security
 
 STATIC = Path(__file__).resolve().parent / "static"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": schemas.ErrorResponse}}
@@ -30,11 +31,15 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": schemas.ErrorRespon
 SystemSymbol = Annotated[
     str, PathParam(pattern=r"^[A-Za-z0-9]+-[A-Za-z0-9]+$", max_length=32, description="e.g. X1-TS98")
 ]
-PlayerId = Annotated[int | None, Query(ge=1, description="Only this player's rows.")]
+# Player ids are 32-bit integers in the schema: a larger one is a 422, not a database overflow.
+PlayerId = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Only this player's rows.")]
 
 
-def create_app(db: Database, *, clock: Clock | None = None) -> FastAPI:
-    """The app for one database. `clock` (default: system time) dates ship positions and market ages."""
+def create_app(
+    db: Database, *, clock: Clock | None = None, allowed_hosts: Sequence[str] = security.LOOPBACK_HOSTS
+) -> FastAPI:
+    """The app for one database. `clock` (default: system time) dates ship positions and market ages;
+    only requests whose Host is in `allowed_hosts` are answered (see web/security.py)."""
     clock = clock or SystemClock()
     plans = tours_model.TourPlans()
     app = FastAPI(
@@ -42,6 +47,7 @@ def create_app(db: Database, *, clock: Clock | None = None) -> FastAPI:
         version=__version__,
         description="Read-only view of live scout tours, assignments, containers, markets and systems.",
     )
+    security.install(app, allowed_hosts)
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:

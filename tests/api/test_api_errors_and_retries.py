@@ -193,6 +193,23 @@ def test_connection_error_then_success(make_client):
     assert len(seen) == 2
 
 
+def test_nobody_listening_gets_one_quick_retry_not_the_backoff(make_client, clock, caplog):
+    handler, seen = _scripted([httpx.ConnectError("[Errno 111] Connection refused")] * 5)
+    caplog.set_level("WARNING")
+    with pytest.raises(ApiUnavailableError) as caught:
+        _get_agent(make_client, handler, max_attempts=5)
+    assert len(seen) == RetryPolicy().connect_attempts == 2
+    assert clock.monotonic() == pytest.approx(RetryPolicy().connect_delay)
+    assert "after 2 attempt(s)" in str(caught.value) and "Connection refused" in str(caught.value)
+    assert caplog.records == []  # the error says it all: no warning line per attempt
+
+
+def test_a_connect_timeout_still_gets_the_full_backoff(make_client, clock):
+    handler, seen = _scripted([httpx.ConnectTimeout("timed out")] * 4 + [_agent_ok()])
+    assert _get_agent(make_client, handler, max_attempts=5).symbol == "COOPER"
+    assert len(seen) == 5
+
+
 def test_register_is_not_repeated_after_a_lost_attempt(make_client):
     handler, seen = _scripted([httpx.ReadTimeout("timed out"), httpx.Response(409, json=p.error(4109))])
 

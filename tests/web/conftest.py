@@ -97,7 +97,9 @@ class World:
     def client(self) -> httpx.Client:
         from fastapi.testclient import TestClient
 
-        return TestClient(create_app(self.db, clock=self.clock))
+        # A loopback Host: the app answers no other (see web/security.py).
+        return TestClient(create_app(self.db, clock=self.clock), base_url="http://127.0.0.1",
+                          raise_server_exceptions=False)
 
 
 @pytest.fixture

@@ -85,6 +85,8 @@ def test_map_draws_tours_filters_them_and_toggles_market_freshness(world: World,
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # The page's Content-Security-Policy must not block anything the map uses.
+        page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
         page.goto(f"{server.url}/?refresh=700")
         page.wait_for_selector("body[data-loaded=true]")
 
