@@ -16,6 +16,7 @@ from spacetraders.cli import (
     container,
     daemon,
     db,
+    ledger,
     market,
     player,
     scout,
@@ -49,6 +50,7 @@ app.command()(demo)
 app.add_typer(waypoint.app, name="waypoint")
 app.add_typer(market.app, name="market")
 app.add_typer(scout.app, name="scout")
+app.add_typer(ledger.app, name="ledger")
 app.command("serve")(serve)
 
 

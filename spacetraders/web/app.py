@@ -22,7 +22,7 @@ from spacetraders.clock import Clock, SystemClock
 from spacetraders.domain.containers import AssignmentStatus, ContainerStatus
 from spacetraders.errors import DatabaseUnavailable, NotFound
 from spacetraders.persistence.database import Database
-from spacetraders.web import read_models, schemas
+from spacetraders.web import ledger, read_models, schemas
 
 STATIC = Path(__file__).resolve().parent / "static"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": schemas.ErrorResponse}}
@@ -110,6 +110,8 @@ def create_app(db: Database, *, clock: Clock | None = None) -> FastAPI:
         """Players (never their tokens)."""
         with db.read() as session:
             return _json({"players": read_models.players(session)})
+
+    app.include_router(ledger.router(db, clock))
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
