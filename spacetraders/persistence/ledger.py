@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Date, case, cast, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLColumnExpression
 
 from spacetraders.persistence.models import LEDGER_INCOME_KINDS, LEDGER_SPEND_KINDS, Ledger
 from spacetraders.persistence.unit_of_work import UnitOfWork
@@ -130,7 +130,7 @@ def _day(session: Session) -> ColumnElement[Any]:
 
 def report(session: Session, f: LedgerFilter, by: ReportBy) -> list[ReportRow]:
     """Income, spend and net per group, ordered by the group key (nulls last)."""
-    key: ColumnElement[Any] = {
+    key: SQLColumnExpression[Any] = {
         ReportBy.DAY: _day(session),
         ReportBy.KIND: Ledger.kind,
         ReportBy.SHIP: Ledger.ship_symbol,
