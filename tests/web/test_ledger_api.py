@@ -75,3 +75,59 @@ def test_the_map_page_loads_the_credits_chart(booked: World) -> None:
     assert 'id="credits-chart"' in page.text and "/static/credits.js" in page.text
     script = booked.client().get("/static/credits.js")
     assert script.status_code == 200 and "/api/ledger?" in script.text
+
+
+NODE_HARNESS = """
+const els = {};
+function node(tag) {
+  return { tag, attrs: {}, children: [], textContent: "",
+    setAttribute(k, v) { this.attrs[k] = String(v); },
+    appendChild(c) { this.children.push(c); return c; },
+    replaceChildren() { this.children = []; },
+    addEventListener() {} };
+}
+for (const id of ["#credits-chart", "#credits-caption", "#player-select"]) els[id] = node("div");
+els["#player-select"].value = process.argv[3];
+globalThis.document = { querySelector: (s) => els[s] || null, createElementNS: (_, tag) => node(tag) };
+globalThis.location = { search: "" };
+globalThis.setInterval = () => 0;
+const body = require("fs").readFileSync(0, "utf8");
+globalThis.fetch = async (url) => { globalThis.requested = url; return { ok: true, json: async () => JSON.parse(body) }; };
+require(process.argv[2]);
+setTimeout(() => {
+  const svg = els["#credits-chart"].children[0];
+  console.log(JSON.stringify({ url: globalThis.requested, caption: els["#credits-caption"].textContent,
+    lines: svg.children.map((l) => ({ player: l.attrs["data-player"], points: l.attrs.points })) }));
+}, 10);
+"""
+
+
+def test_the_credits_chart_draws_one_line_per_player_from_the_api(booked: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The real credits.js, run by node against a tiny DOM stand-in and the endpoint's real payload."""
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import spacetraders.web
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    payload = booked.client().get("/api/ledger", params={"limit": 500}).text
+    harness = tmp_path / "harness.js"
+    harness.write_text(NODE_HARNESS)
+    script = Path(spacetraders.web.__file__).parent / "static" / "credits.js"
+    done = subprocess.run([node, str(harness), str(script), ""], input=payload, capture_output=True, text=True,
+                          timeout=60, check=True)
+    drawn = json.loads(done.stdout)
+    assert drawn["url"] == "/api/ledger?limit=500"
+    lines = {line["player"]: line["points"].split() for line in drawn["lines"]}
+    assert set(lines) == {str(booked.player_id), str(booked.other_player_id)}
+    mine = [tuple(map(float, p.split(","))) for p in lines[str(booked.player_id)]]
+    assert len(mine) == 3 and [x for x, _ in mine] == sorted(x for x, _ in mine)  # oldest to newest
+    assert mine[1][1] < mine[0][1]  # the sale (credits 10,900) is drawn above the purchase (9,700)
+    assert "latest 15,000" in drawn["caption"]
+    one = subprocess.run([node, str(harness), str(script), str(booked.player_id)], input=payload,
+                         capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(one.stdout)["url"] == f"/api/ledger?limit=500&player_id={booked.player_id}"
