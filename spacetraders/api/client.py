@@ -33,7 +33,7 @@ from spacetraders.api.models import (
     System,
     Waypoint,
 )
-from spacetraders.api.ratelimit import RateLimiter, limiter_for_token, limiter_for_url
+from spacetraders.api.ratelimit import Priority, RateLimiter, limiter_for_token, limiter_for_url
 from spacetraders.api.requester import Call, Params, Requester
 from spacetraders.api.retry import RetryPolicy
 from spacetraders.api.tokens import mask_token
@@ -82,8 +82,11 @@ class SpaceTradersClient:
         max_attempts: int = 5,
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
+        priority: Priority | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Rate-limit priority of every call; None: the calling task's (ratelimit.use_priority).
+        self.priority = priority
         self._token = token
         self._clock: Clock = clock or SystemClock()
         self._retry = retry or RetryPolicy(max_attempts=max_attempts)
@@ -133,7 +136,8 @@ class SpaceTradersClient:
         if not public and not self._token:
             raise AuthError(None, 4103, f"{method} {path} needs an agent token and none is configured")
         limiter = self._limiter if self._token else self._public_limiter
-        call = Call(method, path, limiter, self._token, params=params, json=json, repeatable=repeatable)
+        call = Call(method, path, limiter, self._token, params=params, json=json, repeatable=repeatable,
+                    priority=self.priority)
         return await self._requester.send(call)
 
     async def _data(self, method: str, path: str, **kwargs: Any) -> Any:

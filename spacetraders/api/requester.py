@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from spacetraders.api.errors import ApiError, ApiUnavailableError, error_from_response
-from spacetraders.api.ratelimit import RateLimiter
+from spacetraders.api.ratelimit import Priority, RateLimiter
 from spacetraders.api.retry import RetryPolicy, ratelimit_headers, retry_after_seconds
 from spacetraders.api.tokens import redact
 from spacetraders.clock import Clock
@@ -50,6 +50,7 @@ class Call:
     params: Params | None = None
     json: dict[str, Any] | None = None
     repeatable: bool = True  # harmless to resend if a previous attempt may have been executed
+    priority: Priority | None = None  # None: the calling task's (ratelimit.current_priority)
 
     def __repr__(self) -> str:  # never show the token
         return f"Call({self.method} {self.path})"
@@ -75,7 +76,7 @@ class Requester:
         lost_attempt = False
         attempts = self._retry.max_attempts
         for attempt in range(1, attempts + 1):
-            await call.limiter.acquire()
+            await call.limiter.acquire(call.priority)
             started = self._clock.monotonic()
             try:
                 response = await self._http.request(

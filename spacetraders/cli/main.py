@@ -38,6 +38,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "waypoint": LazyCommand("spacetraders.cli.waypoint", "app", "Waypoints of a system (cached from the API)."),
     "market": LazyCommand("spacetraders.cli.market", "app", "Market data gathered by scout tours."),
     "scout": LazyCommand("spacetraders.cli.scout", "app", "Scout markets with probes or other ships."),
+    "ledger": LazyCommand("spacetraders.cli.ledger", "app", "The ledger: every credit change the bot caused."),
 }
 
 app = typer.Typer(

@@ -29,6 +29,7 @@ from spacetraders.api.errors import (
     NotFoundError,
 )
 from spacetraders.api.models import Fuel, Market, NavigateResult, Ship, ShipNav
+from spacetraders.api.ratelimit import Priority, set_priority
 from spacetraders.domain.navigation import (
     FlightMode,
     Point,
@@ -106,6 +107,7 @@ def start_index(markets: Sequence[str], coords: dict[str, Point], here: str) -> 
 
 @register(COMMAND_TYPE)
 async def run_scout_tour(ctx: ContainerContext) -> None:
+    set_priority(Priority.SCOUTING)  # this container's task only: tours yield the budget to everyone else
     await ScoutTour(ctx, TourParams.from_params(ctx.params)).run()
 
 

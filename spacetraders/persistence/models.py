@@ -327,3 +327,51 @@ class ShipRow(Base):
     fuel_current: Mapped[int | None] = mapped_column(Integer)
     fuel_capacity: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Kinds of credit change; income kinds carry total >= 0, spend kinds total <= 0 (CHECK below).
+LEDGER_INCOME_KINDS = ("sale", "contract_accepted", "contract_fulfilled")
+LEDGER_SPEND_KINDS = ("purchase", "refuel", "ship_purchase", "jump")
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ",".join(f"'{v}'" for v in values)
+
+
+class Ledger(Base):
+    """One row per credit change the bot caused, written in the transaction of the step's outcome.
+
+    `container_id` is plain text, not a foreign key: the ledger is an audit trail and must
+    outlive pruned containers (one-off commands have none at all).
+    """
+
+    __tablename__ = "ledger"
+    __table_args__ = (
+        CheckConstraint(
+            f"kind IN ({_sql_list(LEDGER_INCOME_KINDS + LEDGER_SPEND_KINDS)})", name="kind"
+        ),
+        CheckConstraint(
+            f"(kind IN ({_sql_list(LEDGER_INCOME_KINDS)}) AND total >= 0)"
+            f" OR (kind IN ({_sql_list(LEDGER_SPEND_KINDS)}) AND total <= 0)",
+            name="total_sign",
+        ),
+        CheckConstraint("units IS NULL OR units > 0", name="units_positive"),
+        CheckConstraint("unit_price IS NULL OR unit_price >= 0", name="unit_price_not_negative"),
+        Index(None, "player_id", "at"),
+        Index(None, "player_id", "ship_symbol", "at"),
+        Index(None, "container_id"),
+    )
+
+    entry_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.player_id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ship_symbol: Mapped[str | None] = mapped_column(String(64))
+    container_id: Mapped[str | None] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(24))
+    good: Mapped[str | None] = mapped_column(String(64))  # trade good, FUEL, or the ship type bought
+    units: Mapped[int | None] = mapped_column(Integer)
+    unit_price: Mapped[int | None] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)  # signed: income > 0, spend < 0
+    credits_after: Mapped[int] = mapped_column(BigInteger)
+    waypoint_symbol: Mapped[str | None] = mapped_column(String(64))
+    reference: Mapped[str | None] = mapped_column(String(128))  # contract id, new ship symbol...

@@ -23,7 +23,7 @@ from spacetraders.clock import Clock, SystemClock
 from spacetraders.domain.containers import AssignmentStatus, ContainerStatus
 from spacetraders.errors import DatabaseUnavailable, NotFound
 from spacetraders.persistence.database import Database
-from spacetraders.web import read_models, schemas, security
+from spacetraders.web import ledger, read_models, schemas, security
 
 STATIC = Path(__file__).resolve().parent / "static"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": schemas.ErrorResponse}}
@@ -116,6 +116,8 @@ def create_app(
         """Players (never their tokens)."""
         with db.read() as session:
             return _json({"players": read_models.players(session)})
+
+    app.include_router(ledger.router(db, clock))
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

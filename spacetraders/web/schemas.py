@@ -145,3 +145,40 @@ class SystemsResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: str
+
+
+class LedgerEntryOut(BaseModel):
+    entry_id: int
+    at: str
+    player_id: int
+    ship_symbol: str | None
+    container_id: str | None
+    kind: str
+    good: str | None
+    units: int | None
+    unit_price: int | None
+    total: int
+    credits_after: int
+    waypoint_symbol: str | None
+    reference: str | None
+
+
+class LedgerResponse(BaseModel):
+    entries: list[LedgerEntryOut]
+
+
+class LedgerSums(BaseModel):
+    entries: int
+    income: int
+    spend: int
+    net: int
+
+
+class LedgerGroup(LedgerSums):
+    key: str | None
+
+
+class LedgerReportResponse(BaseModel):
+    by: str
+    groups: list[LedgerGroup]
+    total: LedgerSums
