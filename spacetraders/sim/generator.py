@@ -22,6 +22,7 @@ SYSTEM_TYPES = ("ORANGE_STAR", "RED_STAR", "BLUE_STAR", "YOUNG_STAR", "WHITE_DWA
 MAX_RADIUS = 790
 MARKET_RADIUS = 720
 MIN_SEPARATION = 40  # between distinct market coordinates
+HOME_YARD = ("SHIP_PROBE", "SHIP_LIGHT_SHUTTLE", "SHIP_LIGHT_HAULER")
 
 
 def generate_universe(seed: int, systems: int = 3, faction: str = "COSMIC") -> Universe:
@@ -200,9 +201,10 @@ class _SystemBuilder:
         add_local_sources(rng, markets)
         yard_candidates = [w for w in markets if w is not hq and w.type in ("PLANET", "MOON", "ORBITAL_STATION")]
         for wp in [hq] + rng.sample(yard_candidates, 2):
-            wp.shipyard = tuple(sorted(rng.sample(SHIPYARD_STOCK, rng.randint(3, len(SHIPYARD_STOCK)))))
-            if "SHIP_PROBE" not in wp.shipyard:
-                wp.shipyard = ("SHIP_PROBE",) + wp.shipyard
+            stock = set(rng.sample(SHIPYARD_STOCK, rng.randint(3, len(SHIPYARD_STOCK)))) | {"SHIP_PROBE"}
+            if wp is hq:  # the home yard sells the trading hulls, as X1-AD75's (A2) does
+                stock |= set(HOME_YARD)
+            wp.shipyard = tuple(sorted(stock))
             wp.traits.append(trait("SHIPYARD"))
 
 

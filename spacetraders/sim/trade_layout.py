@@ -5,8 +5,8 @@ those goods' inputs from the game's supply chain (supply_chain.py), as every rec
 factory does; asteroid bases export raw ores and minerals; the gas giant exports gases;
 the headquarters planet and some moons are consumers (imports only); fuel stations and
 most markets exchange FUEL; the jump gate exchanges ANTIMATTER (the jump fee) and FUEL.
-A last pass makes every good imported in a system exported somewhere in it, so each
-import has a local source (prices: markets.py).
+A last pass closes each system's trade loops: every good imported in it is exported
+somewhere in it and every good exported in it is imported somewhere (prices: markets.py).
 """
 
 from __future__ import annotations
@@ -78,17 +78,22 @@ def market_for(rng: random.Random, wp: Waypoint, *, headquarters: bool, sells_fu
 
 
 def add_local_sources(rng: random.Random, markets: list[Waypoint]) -> None:
-    """Every good imported in the system gets an exporter in it: a factory that exports it."""
-    exported = {g for w in markets if w.market for g in w.market.exports}
-    imported = dict.fromkeys(g for w in markets if w.market for g in w.market.imports)
+    """Close the system's trade loops: every good imported in it gets a factory that exports
+    it, and every good exported in it (raw ores included) a factory that imports it."""
     factories = [w for w in markets if w.market and w.type in FACTORY_TYPES and w.market.exports]
-    for good in imported:
-        if good in exported or not factories:
-            continue
-        candidates = [w for w in factories if w.market and good not in w.market.imports]
-        if not candidates:
-            continue
-        host = rng.choice(candidates)
-        assert host.market is not None
-        host.market = _spec(host.market.exports + (good,), host.market.imports, host.market.exchange)
-        exported.add(good)
+    if not factories:
+        return
+    for side in ("exports", "imports"):
+        other = "imports" if side == "exports" else "exports"
+        have = {g for w in markets if w.market for g in getattr(w.market, side)}
+        wanted = dict.fromkeys(g for w in markets if w.market for g in getattr(w.market, other))
+        for good in wanted:
+            candidates = [w for w in factories if w.market and good not in w.market.goods_symbols]
+            if good in have or not candidates:
+                continue
+            host = rng.choice(candidates)
+            assert host.market is not None
+            m = host.market
+            host.market = (_spec(m.exports + (good,), m.imports, m.exchange) if side == "exports"
+                           else _spec(m.exports, m.imports + (good,), m.exchange))
+            have.add(good)

@@ -25,6 +25,10 @@ class MarketSpec:
     def sells_fuel(self) -> bool:
         return "FUEL" in self.exports or "FUEL" in self.exchange
 
+    @property
+    def goods_symbols(self) -> frozenset[str]:
+        return frozenset(self.exports + self.imports + self.exchange)
+
     def goods(self) -> list[tuple[str, str]]:
         """(symbol, MarketTradeGood.type) pairs in a stable order."""
         return (

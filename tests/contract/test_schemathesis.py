@@ -83,13 +83,6 @@ def _build() -> Any:
     return loaded
 
 
-if SPEC.exists():
-    schema = _build()
-else:  # pragma: no cover - the shared reference files are beside every checkout here
-    pytestmark = pytest.mark.skip(reason=f"{SPEC} is absent")
-    schema = schemathesis.openapi.from_dict({"openapi": "3.0.0", "info": {"title": "-", "version": "0"}, "paths": {}})
-
-
 def no_server_error(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """Like schemathesis' not_a_server_error, except the documented 501 of an unmodelled operation."""
     unmodelled = (case.method.upper(), case.path) in NOT_MODELLED and response.status_code == 501
@@ -107,8 +100,16 @@ def status_documented_or_allowed(ctx: CheckContext, response: Response, case: Ca
     return None
 
 
-@schema.parametrize()
-def test_simulator_conforms_to_the_official_spec(case: Case) -> None:
-    case.call_and_validate(
-        checks=[no_server_error, response_schema_conformance, negative_data_rejection, status_documented_or_allowed],
-    )
+if SPEC.exists():
+    schema = _build()
+
+    @schema.parametrize()
+    def test_simulator_conforms_to_the_official_spec(case: Case) -> None:
+        case.call_and_validate(
+            checks=[no_server_error, response_schema_conformance, negative_data_rejection, status_documented_or_allowed],
+        )
+
+else:
+
+    def test_simulator_conforms_to_the_official_spec() -> None:
+        pytest.skip(f"{SPEC} is absent: the official spec is read from beside the repository, never copied in")

@@ -74,6 +74,7 @@ def test_headquarters_is_a_planet_market_with_fuel_and_a_shipyard(universe):
     hq = universe.waypoints[universe.headquarters]
     assert hq.system_symbol == next(iter(universe.systems))
     assert hq.type == "PLANET" and hq.market.sells_fuel and hq.shipyard
+    assert {"SHIP_PROBE", "SHIP_LIGHT_SHUTTLE", "SHIP_LIGHT_HAULER"} <= set(hq.shipyard)  # the trading hulls
 
 
 def test_same_seed_same_universe_other_seed_other_universe():
