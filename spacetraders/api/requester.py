@@ -126,7 +126,7 @@ class Requester:
                     logger.info("%s %s rate limited; waiting %.2f s", call.method, call.path, wait)
                     call.limiter.penalize(wait)  # acquire() at the top of the loop waits it out
                     continue
-                if status >= 500:
+                if status >= 500 and status != 501:  # 501 Not Implemented will not change on a retry
                     wait = self._retry.backoff(attempt, protection=status == 502)
                     logger.info("%s %s -> %d; retrying in %.2f s", call.method, call.path, status, wait)
                     await self._clock.sleep(wait)

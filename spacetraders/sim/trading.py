@@ -90,10 +90,10 @@ def _trade(sim: Simulator, agent: Agent, ship_symbol: str, body: Any, buying: bo
             raise SimError(400, 4600, f"Agent has insufficient funds: {units * ask} credits needed, {agent.credits} "
                            "available.", {"agentCredits": agent.credits, "totalPrice": units * ask,
                                           "tradeSymbol": symbol, "units": units, "purchasePrice": ask})
-        free = ship.template.cargo_capacity - cargo_units(ship)
+        free = ship.cargo_capacity - cargo_units(ship)
         if units > free:
             raise SimError(400, 4217, f"Ship {ship.symbol} has room for {free} more units, not {units}.",
-                           {"shipSymbol": ship.symbol, "cargoCapacity": ship.template.cargo_capacity,
+                           {"shipSymbol": ship.symbol, "cargoCapacity": ship.cargo_capacity,
                             "cargoUnits": cargo_units(ship), "unitsToAdd": units})
     else:
         require_aboard(ship, symbol, units)
@@ -158,10 +158,10 @@ def transfer(sim: Simulator, agent: Agent, ship_symbol: str, body: Any) -> dict[
                        {"fromShip": ship.symbol, "toShip": target.symbol, "fromWaypoint": ship.location.symbol,
                         "toWaypoint": target.location.symbol, "fromStatus": ship.status, "toStatus": target.status})
     require_aboard(ship, symbol, units)
-    free = target.template.cargo_capacity - cargo_units(target)
+    free = target.cargo_capacity - cargo_units(target)
     if units > free:
         raise SimError(400, 4228, f"Ship {target.symbol} has room for {free} more units, not {units}.",
-                       {"shipSymbol": target.symbol, "cargoCapacity": target.template.cargo_capacity,
+                       {"shipSymbol": target.symbol, "cargoCapacity": target.cargo_capacity,
                         "cargoUnits": cargo_units(target), "unitsToAdd": units})
     remove_cargo(ship, symbol, units)
     target.cargo[symbol] = target.cargo.get(symbol, 0) + units

@@ -162,6 +162,14 @@ def test_5xx_every_time_ends_in_server_error(make_client):
     assert len(seen) == 2
 
 
+def test_501_not_implemented_is_not_retried(make_client):
+    # The simulator answers 501 for an operation it does not model: a retry cannot change that.
+    handler, seen = _scripted([httpx.Response(501, json=p.error(501, "not modelled"))] * 3)
+    with pytest.raises(ServerError, match="HTTP 501"):
+        _get_agent(make_client, handler, max_attempts=3)
+    assert len(seen) == 1
+
+
 def test_502_from_the_protection_layer_waits_longer(make_client, clock):
     policy = RetryPolicy(max_attempts=2, base_delay=0.5, protection_base_delay=10.0)
     handler, _ = _scripted([httpx.Response(502, text="<html>bad gateway</html>"), _agent_ok()])

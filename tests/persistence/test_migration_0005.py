@@ -84,7 +84,7 @@ def test_upgrade_backfills_ends_violators_and_reports_each(empty_db_url):
     db = Database(empty_db_url)
     try:
         _bad_state_at_0004(db)
-        notes = upgrade(db)
+        notes = upgrade(db, "0005")
         assert current_revision(db) == "0005"
 
         ships = _rows(db, "SELECT container_id, ship_symbol, status FROM containers")
