@@ -220,7 +220,7 @@ class ShipyardListing:
     def from_json(cls, data: Json) -> ShipyardListing:
         return cls(
             type=data["type"],
-            name=data.get("name", data["type"]),
+            name=str(data.get("name") or data["type"]),
             supply=data.get("supply", ""),
             purchase_price=int(data.get("purchasePrice", 0)),
         )

@@ -62,7 +62,8 @@ def fix_assignments(uow: UnitOfWork, *, now: datetime, dry_run: bool = False) ->
         return fix_plan(session)
     orphans = _orphans(session)
     released = set(uow.assignment_repair.release(
-        [(a.player_id, a.ship_symbol, a.container_id, a.reason) for a in orphans if a.container_id], now))
+        [(a.player_id, a.ship_symbol, a.container_id, a.reason) for a in orphans if a.container_id and a.ship_symbol],
+        now))
     done = [a for a in orphans if (a.player_id, a.ship_symbol, a.container_id) in released]
     claims = _claims(session, set())
     adopted = set(uow.assignment_repair.adopt(_unheld_claims(session), now))
@@ -122,7 +123,7 @@ def _orphans(session: Session) -> list[FixAction]:
     return actions
 
 
-def _claims(session: Session, released: set[tuple[int, str]]) -> list[FixAction]:
+def _claims(session: Session, released: set[tuple[int, str | None]]) -> list[FixAction]:
     """Live containers whose ship has no active assignment (or one that `released` frees: dry run)."""
     unheld = _unheld_claims(session, released).subquery()
     rows = session.execute(
@@ -146,7 +147,7 @@ def _live_claims(session: Session) -> Subquery:
     )
 
 
-def _unheld_claims(session: Session, released: set[tuple[int, str]] | None = None) -> Select[tuple[int, str, str]]:
+def _unheld_claims(session: Session, released: set[tuple[int, str | None]] | None = None) -> Select[tuple[int, str, str]]:
     """(player_id, ship_symbol, container_id) of each live container whose ship has no active
     assignment; `released` (dry run) counts those ships as free."""
     claims = _live_claims(session)

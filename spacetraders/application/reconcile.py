@@ -26,6 +26,7 @@ from spacetraders.domain.containers import ContainerStatus
 from spacetraders.operations import registry
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import Container, ContainerLog, Daemon
+from spacetraders.persistence.types import rows_affected
 from spacetraders.persistence.unit_of_work import UnitOfWork
 
 # Advisory locks are database-wide: the key includes the schema, so fleets kept in different
@@ -173,4 +174,4 @@ def _prune_logs(uow: UnitOfWork, cutoff: datetime, dry_run: bool) -> int:
         delete(ContainerLog).where(ContainerLog.log_id.in_(old.scalar_subquery()))
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return rows_affected(result)

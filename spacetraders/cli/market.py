@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -37,7 +38,7 @@ def list_(
     with app.database().read() as session:
         stored = {m.waypoint_symbol: m for m in list_markets(session, symbol)}
         known = {w.waypoint_symbol for w in list_waypoints(session, symbol, trait=MARKETPLACE)}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for waypoint in sorted(known | set(stored)):
         market = stored.get(waypoint)
         age = (now - market.updated_at).total_seconds() if market else None
@@ -73,7 +74,7 @@ def show(ctx: typer.Context, waypoint: str = typer.Argument(..., help="Market wa
     now = utcnow()
     with app.database().read() as session:
         market = market_with_goods(session, symbol)
-    view = {
+    view: dict[str, Any] = {
         "waypoint_symbol": market.waypoint_symbol,
         "system_symbol": market.system_symbol,
         "updated_at": market.updated_at,

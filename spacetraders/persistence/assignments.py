@@ -7,8 +7,9 @@ caller (a restarted run, an old daemon, a second CLI) can never overwrite a newe
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Select, and_, literal, select, true, tuple_, update
+from sqlalchemy import Select, Table, and_, literal, select, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from spacetraders.clock import utcnow
 from spacetraders.domain.containers import AssignmentStatus
 from spacetraders.errors import AssignmentConflict, ShipBusyError
 from spacetraders.persistence.models import ShipAssignment
-from spacetraders.persistence.types import UTCDateTime
+from spacetraders.persistence.types import UTCDateTime, rows_affected
 
 ACTIVE = AssignmentStatus.ACTIVE.value
 IDLE = AssignmentStatus.IDLE.value
@@ -61,7 +62,7 @@ class AssignmentRepository:
             "released_at": None,
             "release_reason": None,
         }
-        table = ShipAssignment.__table__
+        table = cast(Table, ShipAssignment.__table__)
         insert = (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table).values(values)
         # Take over an idle row; never touch an active one.
         upsert = insert.on_conflict_do_update(
@@ -103,7 +104,7 @@ class AssignmentRepository:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if rows_affected(result) != 1:
             holder = self.get(player_id, ship_symbol)
             where = f"{holder.container_id} ({holder.status})" if holder else "nothing"
             raise AssignmentConflict(
@@ -130,7 +131,7 @@ class AssignmentRepository:
             .values(status=IDLE, released_at=now or utcnow(), release_reason=reason)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        return rows_affected(result) == 1
 
     def forget_container(self, container_id: str, *, reason: str, now: datetime) -> None:
         """Before a container row is removed: a ship it still holds is released (only possible
@@ -205,7 +206,7 @@ class BulkAssignmentRepair:
     def adopt(self, claims: Select[tuple[int, str, str]], now: datetime) -> list[tuple[int, str, str]]:
         """Point each ship named by `claims` (player_id, ship_symbol, container_id) at its
         container, unless the ship is actively held: one INSERT ... SELECT ... ON CONFLICT."""
-        table = ShipAssignment.__table__
+        table = cast(Table, ShipAssignment.__table__)
         make_insert = postgresql.insert if self._session.get_bind().dialect.name == "postgresql" else sqlite.insert
         source = claims.subquery()
         insert = make_insert(table).from_select(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from spacetraders.domain.containers import ContainerStatus
 from spacetraders.errors import ConfigError, SpacetradersError
 from spacetraders.persistence.models import Container
+from spacetraders.persistence.types import rows_affected
 
 _UNSET: Any = object()
 
@@ -141,7 +142,7 @@ class ContainerRepository:
         result = self._session.execute(
             query.values(status=str(new), **fields).execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        return rows_affected(result) == 1
 
     def live_driver(self, player_id: int, ship_symbol: str) -> str | None:
         """The live container that drives the ship (the schema allows at most one)."""

@@ -168,3 +168,4 @@ def _is_not_a_database(exc: DBAPIError) -> bool:
 
 def _first_line(exc: BaseException | None) -> str:
     return (str(exc).strip().splitlines() or ["unknown error"])[0]
+

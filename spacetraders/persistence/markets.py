@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, case, delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ def store_market_snapshot(session: Session, market: Market, *, player_id: int | 
         ["waypoint_symbol"],
     )
     session.execute(delete(MarketGood).where(MarketGood.waypoint_symbol == market.symbol))
-    goods = [
+    goods: list[dict[str, Any]] = [
         {
             "waypoint_symbol": market.symbol,
             "symbol": g.symbol,

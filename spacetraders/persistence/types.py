@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime
+from sqlalchemy import CursorResult, DateTime, Result
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -30,3 +30,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (Session.execute types its result as a plain Result)."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from spacetraders.api.models import Fuel, Ship, ShipNav, System, Waypoint
 from spacetraders.persistence.models import ShipRow, SystemRow, WaypointRow
+from spacetraders.persistence.types import rows_affected
 
 
 def upsert_rows(session: Session, model: type, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
@@ -129,7 +130,7 @@ def update_ship_nav(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rows_affected(result) == 1
 
 
 def _nav_values(nav: ShipNav, fuel: Fuel | None, now: datetime) -> dict[str, Any]:

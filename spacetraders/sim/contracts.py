@@ -134,11 +134,11 @@ class ContractBoard:
             market = sim.markets.get(wp.symbol)
             if market is None:
                 continue
-            for good in market.trade_goods(game_now):
-                if good["type"] == economy.EXPORT:
-                    asks.setdefault(good["symbol"], []).append(int(good["purchasePrice"]))
-                elif good["type"] == economy.IMPORT:
-                    importers.setdefault(good["symbol"], []).append(wp.symbol)
+            for row in market.trade_goods(game_now):
+                if row["type"] == economy.EXPORT:
+                    asks.setdefault(row["symbol"], []).append(int(row["purchasePrice"]))
+                elif row["type"] == economy.IMPORT:
+                    importers.setdefault(row["symbol"], []).append(wp.symbol)
         exported = sorted(asks)
         # Offer what can actually be delivered: a good exported here that some market imports.
         deliverable = [g for g in exported if importers.get(g)]

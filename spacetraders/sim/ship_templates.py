@@ -57,7 +57,7 @@ ENGINES = {
     "ENGINE_ION_DRIVE_II": _engine("ENGINE_ION_DRIVE_II", "Ion Drive II", "An improved ion drive.", 36, 6, 8, 4),
 }
 
-MODULES = {
+MODULES: dict[str, dict[str, Any]] = {
     "MODULE_CARGO_HOLD_I": {"symbol": "MODULE_CARGO_HOLD_I", "name": "Cargo Hold", "description": "Cargo space.",
                             "capacity": 15, "requirements": _req(power=1, crew=0, slots=1)},
     "MODULE_CARGO_HOLD_II": {"symbol": "MODULE_CARGO_HOLD_II", "name": "Expanded Cargo Hold",
