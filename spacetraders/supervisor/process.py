@@ -43,14 +43,11 @@ def refuse_if_running(db: Database, *, allow_another: bool) -> None:
     if allow_another and db.is_sqlite:
         raise daemons.DaemonAlreadyRunning("a SQLite database serves one daemon at a time: --another needs PostgreSQL")
     if not allow_another:
-        with db.read() as session:
-            live = [d for d in daemons.live_daemons(session, now=utcnow()) if not _dead_local(d)]
+        with db.read() as session:  # describe the rows while the session is open (they expire after)
+            live = [_describe(d) for d in daemons.live_daemons(session, now=utcnow()) if not _dead_local(d)]
         if live:
-            d = live[0]
             hint = "" if db.is_sqlite else " (pass --another to add one more daemon on PostgreSQL)"
-            raise daemons.DaemonAlreadyRunning(
-                f"daemon {d.daemon_id} (pid {d.pid} on {d.hostname}) is already running for this database{hint}"
-            )
+            raise daemons.DaemonAlreadyRunning(f"daemon {live[0]} is already running for this database{hint}")
 
 
 def start_detached(settings: Settings, db: Database, config: DaemonConfig, *, timeout: float = 15.0) -> Started:
@@ -115,6 +112,10 @@ def _row_of_pid(db: Database, pid: int) -> Daemon | None:
         for row in rows:
             session.expunge(row)
     return rows[0] if rows else None
+
+
+def _describe(row: Daemon) -> str:
+    return f"{row.daemon_id} (pid {row.pid} on {row.hostname})"
 
 
 def _dead_local(row: Daemon) -> bool:
