@@ -30,6 +30,7 @@ T = TypeVar("T")
 
 RUNNING, STOPPING, STOPPED, DEAD = "running", "stopping", "stopped", "dead"
 LIVE_DAEMON_STATUSES = (RUNNING, STOPPING)
+ID_CHUNK = 500  # ids per IN (...) list: far below SQLite's variable limit
 _OWNED = (ContainerStatus.RUNNING.value, ContainerStatus.STOPPING.value)
 
 
@@ -87,10 +88,15 @@ def register_daemon(
     return row
 
 
-def heartbeat(uow: UnitOfWork, *, daemon_id: str, now: datetime, lease_s: float) -> Beat | None:
-    """Renew the lease (CAS on our live row), our containers' heartbeats and our player leases.
+def heartbeat(
+    uow: UnitOfWork, *, daemon_id: str, now: datetime, lease_s: float, container_ids: Iterable[str]
+) -> Beat | None:
+    """Renew the lease (CAS on our live row), our player leases and the heartbeats of `container_ids`.
 
-    None means the row is no longer ours to renew: another daemon declared us dead.
+    `container_ids` are the containers whose worker is alive right now: a container's heartbeat
+    means "its run is alive", not "its daemon is", so a row whose run ended (its outcome not yet
+    written) stops beating. None means the row is no longer ours to renew: another daemon
+    declared us dead.
     """
     expires = now + timedelta(seconds=lease_s)
     status = uow.session.execute(
@@ -109,13 +115,16 @@ def heartbeat(uow: UnitOfWork, *, daemon_id: str, now: datetime, lease_s: float)
         .values(expires_at=expires)
         .execution_options(synchronize_session=False)
     )
-    # One set-based statement for all our containers, fenced by owner.
-    uow.session.execute(
-        update(Container)
-        .where(Container.daemon_id == daemon_id, Container.status.in_(_OWNED))
-        .values(heartbeat_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    # Set-based statements over the live workers' rows, fenced by owner.
+    ids = list(container_ids)
+    for start in range(0, len(ids), ID_CHUNK):
+        uow.session.execute(
+            update(Container)
+            .where(Container.container_id.in_(ids[start : start + ID_CHUNK]), Container.daemon_id == daemon_id,
+                   Container.status.in_(_OWNED))
+            .values(heartbeat_at=now)
+            .execution_options(synchronize_session=False)
+        )
     return Beat(stop_requested=status == STOPPING)
 
 
@@ -304,6 +313,21 @@ def recover_orphans(uow: UnitOfWork, *, daemon_id: str, now: datetime, limit: in
     _each(uow, list(owners), lambda cid: lifecycle.recover_container(
         uow, cid, now=now, reason=f"daemon {owners[cid] or '(none)'} lost"))
     return dead, list(owners)
+
+
+def recover_unworked(uow: UnitOfWork, ids: Iterable[str], *, daemon_id: str, now: datetime) -> list[str]:
+    """Rows this daemon owns but runs no worker for (a claim whose worker never started, an
+    outcome it could not write): orphans, recovered through the restart path like a lost
+    daemon's. Fenced on owner and status, so a row whose outcome landed meanwhile is left alone."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    owned = list(uow.session.scalars(_lockable(uow, select(Container.container_id).where(
+        Container.container_id.in_(wanted[:ID_CHUNK]), Container.daemon_id == daemon_id,
+        Container.status.in_(_OWNED)))))
+    _each(uow, owned, lambda cid: lifecycle.recover_container(
+        uow, cid, now=now, reason=f"daemon {daemon_id} had no worker for it (its outcome was never written)"))
+    return owned
 
 
 def interrupt_containers(uow: UnitOfWork, ids: Iterable[str], *, daemon_id: str, now: datetime) -> list[str]:

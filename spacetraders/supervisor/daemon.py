@@ -9,6 +9,7 @@ status changes are compare-and-set handlers, fenced by this daemon's id.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import socket
@@ -30,7 +31,7 @@ from spacetraders.operations import registry
 from spacetraders.operations.base import ContainerContext
 from spacetraders.persistence.containers import config_params
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.models import Player
+from spacetraders.persistence.models import Container, Player
 from spacetraders.persistence.unit_of_work import UnitOfWork
 from spacetraders.supervisor.config import DaemonConfig, new_daemon_id
 from spacetraders.supervisor.logsink import (
@@ -85,7 +86,6 @@ class Supervisor:
         self._clients: dict[int, SpaceTradersClient] = {}
         self._workers: dict[str, Worker] = {}
         self._supervisors: set[asyncio.Task[None]] = set()
-        self._interrupt_later: list[str] = []
         self._stop = asyncio.Event()
         self._lost = asyncio.Event()
         self._wake = asyncio.Event()
@@ -156,10 +156,13 @@ class Supervisor:
         while True:
             await self.clock.sleep(self.config.heartbeat_s)
             sent = self.clock.monotonic()
+            # Only containers whose run is alive beat: a row whose worker ended goes stale.
+            alive = [cid for cid, worker in self._workers.items() if not worker.task.done()]
             try:
                 beat = await self._control_tx(
-                    lambda uow: daemons.heartbeat(uow, daemon_id=self.daemon_id, now=self.clock.now(),
-                                                  lease_s=self.config.lease_s)
+                    lambda uow, alive=alive: daemons.heartbeat(  # type: ignore[misc]
+                        uow, daemon_id=self.daemon_id, now=self.clock.now(), lease_s=self.config.lease_s,
+                        container_ids=alive)
                 )
             except Exception:  # a lost connection or a deadlock victim: retry; the lease fence covers us
                 logger.exception("heartbeat failed; retrying")
@@ -224,9 +227,16 @@ class Supervisor:
             self._lose_lease(f"its row is {status or 'gone'}")
             raise _LoopExit
         self._apply_owned(owned)
-        if not self._lease_valid():  # never claim on a lease we cannot vouch for
+        if not self._lease_valid():  # never claim (nor recover) on a lease we cannot vouch for
             await self._sleep_or_wake(self.config.poll_s)
             return
+        unworked = [cid for cid in owned if cid not in self._workers]
+        if unworked:  # ours in the database, yet nothing runs them here: orphans
+            recovered = await self._tx(lambda uow: daemons.recover_unworked(
+                uow, unworked, daemon_id=self.daemon_id, now=self.clock.now()))
+            if recovered:
+                logger.warning("recovered %d container(s) this daemon owned but ran no worker for: %s",
+                               len(recovered), ", ".join(recovered))
         claimed, due, tokens = await self._tx(lambda uow: self._claim(uow, types, set(self._clients)))
         for player_id, token in tokens.items():  # clients are made on the loop, one per player
             self._clients[player_id] = self._client_factory(self.api_url, token)
@@ -297,36 +307,51 @@ class Supervisor:
         if worker.stop_reason is None and not self._lease_valid():
             worker.stop_reason = StopReason.FENCED
         try:
-            await self._record_outcome(worker, error)
-        except Exception:
-            logger.exception("could not record the outcome of container %s", worker.container_id)
+            write = self._outcome(worker, error)
+            if write is not None:
+                result = await self._write_outcome(worker.container_id, write)
+                if isinstance(result, Container):  # a restart per policy: wake when it is due
+                    self._wake_at(result.not_before)
         finally:
             self._workers.pop(worker.container_id, None)
 
-    async def _record_outcome(self, worker: Worker, error: BaseException | None) -> None:
+    def _outcome(self, worker: Worker, error: BaseException | None) -> Callable[[UnitOfWork], object] | None:
+        """The write that records how the run ended (None: nothing to write), its log line said once."""
         cid, reason, me = worker.container_id, worker.stop_reason, self.daemon_id
-        if reason in (StopReason.LOST, StopReason.GONE):
-            return
-        if reason is StopReason.SHUTDOWN:
-            self._interrupt_later.append(cid)  # written in bulk once every container has wound down
-            return
+        if reason in (StopReason.LOST, StopReason.GONE, StopReason.SHUTDOWN):
+            return None  # SHUTDOWN: every row still ours is interrupted in bulk once all have wound down
         if reason is StopReason.FENCED:  # fenced by owner: a no-op if another daemon took over meanwhile
-            await self._tx(lambda uow: daemons.interrupt_containers(uow, [cid], daemon_id=me, now=self.clock.now()))
-            return
+            return lambda uow: daemons.interrupt_containers(uow, [cid], daemon_id=me, now=self.clock.now())
         if reason is StopReason.USER:
-            await self._tx(lambda uow: lifecycle.finish_stop(uow, cid, daemon_id=me, now=self.clock.now()))
-            return
+            return lambda uow: lifecycle.finish_stop(uow, cid, daemon_id=me, now=self.clock.now())
         if error is None:
             worker.ctx.log.info("completed")
-            await self._tx(lambda uow: lifecycle.complete_container(uow, cid, daemon_id=me, now=self.clock.now()))
-            return
+            return lambda uow: lifecycle.complete_container(uow, cid, daemon_id=me, now=self.clock.now())
         message = self._sink.redact(f"{type(error).__name__}: {error}".splitlines()[0][:500])
         worker.ctx.log.error("failed: %s", message)
-        replacement = await self._tx(
-            lambda uow: lifecycle.fail_container(uow, cid, daemon_id=me, reason=message, now=self.clock.now())
-        )
-        if replacement is not None:
-            self._wake_at(replacement.not_before)
+        return lambda uow: lifecycle.fail_container(uow, cid, daemon_id=me, reason=message, now=self.clock.now())
+
+    async def _write_outcome(self, cid: str, write: Callable[[UnitOfWork], T]) -> T | None:
+        """Retry the outcome with backoff until it lands or our lease is gone: a run whose end is
+        never written must not stay RUNNING. Given up, the row is an orphan: whoever owns it next
+        (this daemon's next poll, or the daemon that declares us dead) recovers it."""
+        delay = min(self.config.poll_s, 1.0)
+        for attempt in itertools.count(1):
+            try:
+                return await self._tx(write)
+            except Exception as exc:
+                if self._lost.is_set() or not self._lease_valid():
+                    logger.error("could not record the outcome of container %s (%s); lease gone: left to "
+                                 "recovery", cid, type(exc).__name__)
+                    return None
+                if attempt == 1:
+                    logger.exception("could not record the outcome of container %s; retrying", cid)
+                else:
+                    logger.warning("outcome of container %s still not recorded (attempt %d: %s); retrying in %gs",
+                                   cid, attempt, type(exc).__name__, delay)
+            await self.clock.sleep(delay)
+            delay = min(delay * 2, self.config.heartbeat_s)
+        return None  # pragma: no cover - itertools.count never ends
 
     def _wake_at(self, when: datetime | None) -> None:
         delay = 0.0 if when is None else max(0.0, (when - self.clock.now()).total_seconds())
@@ -352,9 +377,16 @@ class Supervisor:
             _, pending = await asyncio.wait(pending, timeout=self.config.stop_grace_s)
         for worker in list(self._workers.values()):
             worker.stop(StopReason.SHUTDOWN, cancel=True)
+        if pending:  # a second grace for outcomes still being retried, then they are given up
+            _, pending = await asyncio.wait(pending, timeout=self.config.stop_grace_s)
+        for task in pending:
+            task.cancel()
         if pending:
             await asyncio.wait(pending)
-        ids, self._interrupt_later = self._interrupt_later, []
+        # Every row still ours is interrupted (ship kept, resumed through the restart path on the
+        # next start): the wound-down runs and any whose outcome never landed.
+        owned = await self._tx(lambda uow: daemons.owned_containers(uow, daemon_id=self.daemon_id))
+        ids = sorted(owned)
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             await self._tx(lambda uow, chunk=chunk: daemons.interrupt_containers(uow, chunk, daemon_id=self.daemon_id,
@@ -370,7 +402,6 @@ class Supervisor:
             worker.stop(StopReason.LOST, cancel=True)
         if self._supervisors:
             await asyncio.wait(set(self._supervisors))
-        self._interrupt_later.clear()
 
     async def _close(self) -> None:
         await asyncio.gather(*(c.aclose() for c in self._clients.values()), return_exceptions=True)
