@@ -69,6 +69,7 @@ def register_daemon(
     now: datetime,
     lease_s: float,
     exclusive: bool,
+    process_key: str | None = None,
 ) -> Daemon:
     """Insert this daemon's row. `exclusive` (SQLite): refuse while another daemon is alive."""
     if exclusive:
@@ -82,6 +83,7 @@ def register_daemon(
     row = Daemon(
         daemon_id=daemon_id, hostname=hostname, pid=pid, status=RUNNING, started_at=now,
         heartbeat_at=now, lease_expires_at=now + timedelta(seconds=lease_s), version=version,
+        process_key=process_key,
     )
     uow.session.add(row)
     uow.session.flush()

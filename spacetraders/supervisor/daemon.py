@@ -33,6 +33,7 @@ from spacetraders.persistence.containers import config_params
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import Container, Player
 from spacetraders.persistence.unit_of_work import UnitOfWork
+from spacetraders.supervisor import identity
 from spacetraders.supervisor.config import DaemonConfig, new_daemon_id
 from spacetraders.supervisor.logsink import (
     ContainerLogSink,
@@ -40,7 +41,6 @@ from spacetraders.supervisor.logsink import (
     install,
     uninstall,
 )
-from spacetraders.supervisor.pidfile import pid_alive
 from spacetraders.supervisor.worker import StopReason, Worker
 
 logger = logging.getLogger("spacetraders.supervisor")
@@ -146,6 +146,7 @@ class Supervisor:
             daemons.register_daemon(
                 uow, daemon_id=self.daemon_id, hostname=socket.gethostname(), pid=os.getpid(),
                 version=__version__, now=now, lease_s=lease, exclusive=self.db.is_sqlite,
+                process_key=identity.process_key(),
             )
 
         await self._control_tx(register)
@@ -424,11 +425,12 @@ class Supervisor:
 
 
 def _declare_local_dead(uow: UnitOfWork, now: datetime) -> None:
-    """A live daemon row of THIS host whose process is gone crashed (kill -9, reboot): it is dead now,
-    no need to wait for its lease to expire."""
-    host = socket.gethostname()
+    """A live daemon row whose process provably ended (same boot and pid namespace as ours, and
+    its pid is free or another process now: kill -9) is dead now, no need to wait for its lease.
+    A hostname + pid match proves nothing (two machines can share a hostname): those, and rows
+    without a process key, wait for their lease to expire."""
     for row in daemons.live_daemons(uow, now=now):
-        if row.hostname == host and not pid_alive(row.pid):
+        if identity.provably_gone(row.process_key):
             if daemons.declare_dead(uow, daemon_id=row.daemon_id, now=now, only_if_expired=False):
                 logger.warning("daemon %s (pid %d) is gone: declared dead", row.daemon_id, row.pid)
 

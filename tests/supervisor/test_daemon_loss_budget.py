@@ -74,7 +74,7 @@ def test_many_daemon_crashes_never_end_a_tour_but_its_own_failures_still_do(db):
     for n in range(6):
         now = max(now, _row(db, cid).not_before)
         with db.transaction() as uow:  # the owner stays alive through the backoff
-            assert daemons.heartbeat(uow, daemon_id="owner", now=now, lease_s=LEASE) is not None
+            assert daemons.heartbeat(uow, daemon_id="owner", now=now, lease_s=LEASE, container_ids=[]) is not None
         assert _claim(db, "owner", now) == [cid]
         with db.transaction() as uow:
             replacement = lifecycle.fail_container(uow, cid, daemon_id="owner", reason="boom", now=now)
