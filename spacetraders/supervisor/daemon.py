@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -118,11 +119,11 @@ class Supervisor:
         try:
             stop, lost = asyncio.create_task(self._stop.wait()), asyncio.create_task(self._lost.wait())
             await asyncio.wait({stop, lost, *loops}, return_when=asyncio.FIRST_COMPLETED)
-            for task in (stop, lost):
-                task.cancel()
-            for task in loops:  # a crashed loop is a bug: surface it rather than run half a daemon
-                if task.done() and not task.cancelled() and task.exception() is not None:
-                    raise task.exception()  # type: ignore[misc]
+            stop.cancel()
+            lost.cancel()
+            for loop_task in loops:  # a crashed loop is a bug: surface it rather than run half a daemon
+                if loop_task.done() and not loop_task.cancelled() and loop_task.exception() is not None:
+                    raise loop_task.exception()  # type: ignore[misc]
             if self._lost.is_set():
                 await self._abandon_all()
                 return Outcome.LOST
@@ -160,11 +161,7 @@ class Supervisor:
             # Only containers whose run is alive beat: a row whose worker ended goes stale.
             alive = [cid for cid, worker in self._workers.items() if not worker.task.done()]
             try:
-                beat = await self._control_tx(
-                    lambda uow, alive=alive: daemons.heartbeat(  # type: ignore[misc]
-                        uow, daemon_id=self.daemon_id, now=self.clock.now(), lease_s=self.config.lease_s,
-                        container_ids=alive)
-                )
+                beat = await self._control_tx(partial(self._beat, alive))
             except Exception:  # a lost connection or a deadlock victim: retry; the lease fence covers us
                 logger.exception("heartbeat failed; retrying")
                 continue
@@ -179,6 +176,10 @@ class Supervisor:
                 await self._recover()
             except Exception:
                 logger.exception("recovery of orphaned containers failed; retrying on the next beat")
+
+    def _beat(self, alive: list[str], uow: UnitOfWork) -> daemons.Beat | None:
+        return daemons.heartbeat(uow, daemon_id=self.daemon_id, now=self.clock.now(), lease_s=self.config.lease_s,
+                                 container_ids=alive)
 
     async def _recover(self) -> None:
         while True:
@@ -389,13 +390,14 @@ class Supervisor:
         owned = await self._tx(lambda uow: daemons.owned_containers(uow, daemon_id=self.daemon_id))
         ids = sorted(owned)
         for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            await self._tx(lambda uow, chunk=chunk: daemons.interrupt_containers(uow, chunk, daemon_id=self.daemon_id,
-                                                                    now=self.clock.now()))
+            await self._tx(partial(self._interrupt, ids[start : start + CHUNK]))
         loops[0].cancel()
         await asyncio.gather(loops[0], return_exceptions=True)
         await self._control_tx(lambda uow: daemons.finish_daemon(uow, daemon_id=self.daemon_id, now=self.clock.now()))
         logger.info("daemon %s stopped (%d container(s) interrupted)", self.daemon_id, len(ids))
+
+    def _interrupt(self, ids: list[str], uow: UnitOfWork) -> list[str]:
+        return daemons.interrupt_containers(uow, ids, daemon_id=self.daemon_id, now=self.clock.now())
 
     async def _abandon_all(self) -> None:
         """Lease lost: stop every container at once and write nothing; the new owner recovers them."""
