@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import CursorResult, Select, Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from spacetraders.application import containers as lifecycle
@@ -148,12 +148,12 @@ def request_daemon_stop(uow: UnitOfWork, *, now: datetime, daemon_id: str | None
 def finish_daemon(uow: UnitOfWork, *, daemon_id: str, now: datetime) -> bool:
     """Graceful end: row 'stopped', player leases released so another daemon can take them at once."""
     uow.session.execute(delete(PlayerLease).where(PlayerLease.daemon_id == daemon_id))
-    result = uow.session.execute(
+    result = cast(CursorResult[Any], uow.session.execute(
         update(Daemon)
         .where(Daemon.daemon_id == daemon_id, Daemon.status.in_(LIVE_DAEMON_STATUSES))
         .values(status=STOPPED, heartbeat_at=now)
         .execution_options(synchronize_session=False)
-    )
+    ))
     return result.rowcount == 1
 
 
@@ -162,9 +162,9 @@ def declare_dead(uow: UnitOfWork, *, daemon_id: str, now: datetime, only_if_expi
     query = update(Daemon).where(Daemon.daemon_id == daemon_id, Daemon.status.in_(LIVE_DAEMON_STATUSES))
     if only_if_expired:
         query = query.where(Daemon.lease_expires_at <= now)
-    result = uow.session.execute(
+    result = cast(CursorResult[Any], uow.session.execute(
         query.values(status=DEAD).execution_options(synchronize_session=False)
-    )
+    ))
     if result.rowcount != 1:
         return False
     uow.session.execute(delete(PlayerLease).where(PlayerLease.daemon_id == daemon_id))
@@ -196,7 +196,7 @@ def acquire_player_leases(uow: UnitOfWork, *, daemon_id: str, now: datetime, lea
     ).distinct()
     players = list(uow.session.scalars(waiting))
     if players:
-        insert = (postgresql.insert if _dialect(uow) == "postgresql" else sqlite.insert)(PlayerLease.__table__)
+        insert = (postgresql.insert if _dialect(uow) == "postgresql" else sqlite.insert)(cast(Table, PlayerLease.__table__))
         uow.session.execute(
             insert.values(
                 [{"player_id": p, "daemon_id": daemon_id, "acquired_at": now, "expires_at": expires} for p in players]
@@ -286,13 +286,13 @@ def next_due(uow: UnitOfWork, *, player_ids: Iterable[int], now: datetime) -> da
     )
 
 
-def expired_daemons_query(now: datetime, *, exclude: str | None = None) -> Select[tuple[str]]:
+def expired_daemons_query(now: datetime, *, exclude: str | None = None) -> Select[str]:
     """Daemons still marked live whose lease has run out."""
     query = select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON_STATUSES), Daemon.lease_expires_at <= now)
     return query if exclude is None else query.where(Daemon.daemon_id != exclude)
 
 
-def orphaned_containers_query(alive: Select[tuple[str]]) -> Select[tuple[str, str | None]]:
+def orphaned_containers_query(alive: Select[str]) -> Select[str, str | None]:
     """RUNNING/STOPPING containers (id, owner) whose owner is not among the `alive` daemon ids."""
     return (
         select(Container.container_id, Container.daemon_id)
@@ -307,7 +307,7 @@ def recover_orphans(uow: UnitOfWork, *, daemon_id: str, now: datetime, limit: in
     Returns (daemons declared dead, containers recovered). Recovery itself is the lifecycle
     handler's restart path (or finishing a requested stop), all in this transaction.
     """
-    expired = list(uow.session.scalars(expired_daemons_query(now, exclude=daemon_id)))
+    expired: list[str] = list(uow.session.scalars(expired_daemons_query(now, exclude=daemon_id)))
     dead = [d for d in expired if declare_dead(uow, daemon_id=d, now=now)]
     alive = select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON_STATUSES))
     orphans = list(uow.session.execute(_lockable(uow, orphaned_containers_query(alive).limit(limit))))
