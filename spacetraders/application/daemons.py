@@ -59,6 +59,11 @@ def live_daemons(uow_or_session: Any, *, now: datetime) -> list[Daemon]:
     )
 
 
+def unfinished_daemons(uow: UnitOfWork) -> list[Daemon]:
+    """Rows still marked running/stopping, whatever their lease says (some may be long dead)."""
+    return list(uow.session.scalars(select(Daemon).where(Daemon.status.in_(LIVE_DAEMON_STATUSES))))
+
+
 def register_daemon(
     uow: UnitOfWork,
     *,

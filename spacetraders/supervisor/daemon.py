@@ -431,7 +431,7 @@ def _declare_local_dead(uow: UnitOfWork, now: datetime) -> None:
     its pid is free or another process now: kill -9) is dead now, no need to wait for its lease.
     A hostname + pid match proves nothing (two machines can share a hostname): those, and rows
     without a process key, wait for their lease to expire."""
-    for row in daemons.live_daemons(uow, now=now):
+    for row in daemons.unfinished_daemons(uow):  # expired ones too: declared in this same transaction
         if identity.provably_gone(row.process_key):
             if daemons.declare_dead(uow, daemon_id=row.daemon_id, now=now, only_if_expired=False):
                 logger.warning("daemon %s (pid %d) is gone: declared dead", row.daemon_id, row.pid)

@@ -62,12 +62,12 @@ def stranger():  # type: ignore[no-untyped-def]
         proc.wait(timeout=10)
 
 
-def _live_row(db, daemon_id="elsewhere-7-abc", **extra):  # type: ignore[no-untyped-def]
+def _live_row(db, daemon_id="elsewhere-7-abc", lease_s=300, **extra):  # type: ignore[no-untyped-def]
     now = utcnow()
     values = {"hostname": "elsewhere", "pid": 7, **extra}
     with db.transaction() as uow:
         uow.session.add(Daemon(daemon_id=daemon_id, status="running", started_at=now, heartbeat_at=now,
-                               lease_expires_at=now + timedelta(minutes=5), **values))
+                               lease_expires_at=now + timedelta(seconds=lease_s), **values))
 
 
 def _status_of(db, daemon_id):  # type: ignore[no-untyped-def]
@@ -139,10 +139,14 @@ def test_a_dead_pid_on_another_machine_with_the_same_hostname_is_not_declared_de
     # A daemon of this very boot and pid namespace whose pid ended (or was reused): provably dead.
     _live_row(db, "crashed-here", hostname=host, pid=gone.pid, process_key=f"{where}:{gone.pid}:1")
     _live_row(db, "alive-here", hostname="whatever", pid=os.getpid(), process_key=mine)
+    # Its lease already ran out (a loaded machine): still declared in the registering transaction.
+    _live_row(db, "expired-here", lease_s=-5, hostname=host, pid=gone.pid, process_key=f"{where}:{gone.pid}:2")
     with db.transaction() as uow:
         _declare_local_dead(uow, utcnow())
-    statuses = {d: _status_of(db, d) for d in ("twin-host", "legacy", "crashed-here", "alive-here")}
-    assert statuses == {"twin-host": "running", "legacy": "running", "crashed-here": "dead", "alive-here": "running"}
+    names = ("twin-host", "legacy", "crashed-here", "alive-here", "expired-here")
+    assert {d: _status_of(db, d) for d in names} == {
+        "twin-host": "running", "legacy": "running", "crashed-here": "dead", "alive-here": "running",
+        "expired-here": "dead"}
 
 
 def test_the_runner_holds_the_directory_lock_and_stops_through_the_database(db, db_url, data_dir, api_url):
