@@ -261,7 +261,8 @@ def recover_container(uow: UnitOfWork, container_id: str, *, now: datetime, reas
         return None
     if c.status != S.RUNNING:
         return None
-    return _fail(uow, c, owner=c.daemon_id, reason=reason, exit_code=None, now=now)
+    # exit_code NULL marks the run as lost (it never exited): the policy keeps the backoff, not the budget.
+    return _fail(uow, c, owner=c.daemon_id, reason=reason, exit_code=None, now=now, lost=True)
 
 
 # ---------------------------------------------------------------------------- user actions
@@ -366,12 +367,13 @@ def record_event(uow: UnitOfWork, container_id: str, status: ContainerStatus | s
 
 
 def _fail(
-    uow: UnitOfWork, c: Container, *, owner: Any, reason: str, exit_code: int | None, now: datetime
+    uow: UnitOfWork, c: Container, *, owner: Any, reason: str, exit_code: int | None, now: datetime,
+    lost: bool = False,
 ) -> Container | None:
     if c.status == S.STOPPING:
         _end(uow, c, S.FAILED, owner=owner, reason=f"{reason} (while stopping)", exit_code=exit_code, now=now)
         return None
-    decision = _decide(uow, c, S.FAILED, now)
+    decision = _decide(uow, c, S.FAILED, now, lost=lost)
     if not decision.restart:
         _end(uow, c, S.FAILED, owner=owner, reason=f"{reason}; {decision.reason}", exit_code=exit_code, now=now)
         return None
@@ -466,17 +468,22 @@ def _end(
     return True
 
 
-def _decide(uow: UnitOfWork, c: Container, ended: ContainerStatus, now: datetime) -> restart_policy.Decision:
-    runs = [restart_policy.Run(str(ended), c.started_at, now)]
+def _decide(
+    uow: UnitOfWork, c: Container, ended: ContainerStatus, now: datetime, *, lost: bool = False
+) -> restart_policy.Decision:
+    runs = [restart_policy.Run(str(ended), c.started_at, now, lost=lost)]
     parent_id = c.restarted_from
     while parent_id is not None and restart_policy.needs_older_run(runs, now=now, window_s=c.restart_window_s):
         parent = uow.session.execute(
-            select(Container.status, Container.started_at, Container.stopped_at, Container.restarted_from)
+            select(Container.status, Container.started_at, Container.stopped_at, Container.restarted_from,
+                   Container.exit_code)
             .where(Container.container_id == parent_id)
         ).one_or_none()
         if parent is None:
             break
-        runs.append(restart_policy.Run(parent.status, parent.started_at, parent.stopped_at))
+        # A FAILED run without an exit code never exited: recovery ended it after its daemon was lost.
+        parent_lost = parent.status == S.FAILED and parent.exit_code is None
+        runs.append(restart_policy.Run(parent.status, parent.started_at, parent.stopped_at, lost=parent_lost))
         parent_id = parent.restarted_from
     return restart_policy.decide(
         c.restart_policy, runs, max_restarts=c.max_restarts, restart_window_s=c.restart_window_s, now=now

@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import CursorResult, Select, Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from spacetraders.application import containers as lifecycle
@@ -30,6 +30,7 @@ T = TypeVar("T")
 
 RUNNING, STOPPING, STOPPED, DEAD = "running", "stopping", "stopped", "dead"
 LIVE_DAEMON_STATUSES = (RUNNING, STOPPING)
+ID_CHUNK = 500  # ids per IN (...) list: far below SQLite's variable limit
 _OWNED = (ContainerStatus.RUNNING.value, ContainerStatus.STOPPING.value)
 
 
@@ -58,6 +59,11 @@ def live_daemons(uow_or_session: Any, *, now: datetime) -> list[Daemon]:
     )
 
 
+def unfinished_daemons(uow: UnitOfWork) -> list[Daemon]:
+    """Rows still marked running/stopping, whatever their lease says (some may be long dead)."""
+    return list(uow.session.scalars(select(Daemon).where(Daemon.status.in_(LIVE_DAEMON_STATUSES))))
+
+
 def register_daemon(
     uow: UnitOfWork,
     *,
@@ -68,6 +74,7 @@ def register_daemon(
     now: datetime,
     lease_s: float,
     exclusive: bool,
+    process_key: str | None = None,
 ) -> Daemon:
     """Insert this daemon's row. `exclusive` (SQLite): refuse while another daemon is alive."""
     if exclusive:
@@ -81,16 +88,22 @@ def register_daemon(
     row = Daemon(
         daemon_id=daemon_id, hostname=hostname, pid=pid, status=RUNNING, started_at=now,
         heartbeat_at=now, lease_expires_at=now + timedelta(seconds=lease_s), version=version,
+        process_key=process_key,
     )
     uow.session.add(row)
     uow.session.flush()
     return row
 
 
-def heartbeat(uow: UnitOfWork, *, daemon_id: str, now: datetime, lease_s: float) -> Beat | None:
-    """Renew the lease (CAS on our live row), our containers' heartbeats and our player leases.
+def heartbeat(
+    uow: UnitOfWork, *, daemon_id: str, now: datetime, lease_s: float, container_ids: Iterable[str]
+) -> Beat | None:
+    """Renew the lease (CAS on our live row), our player leases and the heartbeats of `container_ids`.
 
-    None means the row is no longer ours to renew: another daemon declared us dead.
+    `container_ids` are the containers whose worker is alive right now: a container's heartbeat
+    means "its run is alive", not "its daemon is", so a row whose run ended (its outcome not yet
+    written) stops beating. None means the row is no longer ours to renew: another daemon
+    declared us dead.
     """
     expires = now + timedelta(seconds=lease_s)
     status = uow.session.execute(
@@ -109,13 +122,16 @@ def heartbeat(uow: UnitOfWork, *, daemon_id: str, now: datetime, lease_s: float)
         .values(expires_at=expires)
         .execution_options(synchronize_session=False)
     )
-    # One set-based statement for all our containers, fenced by owner.
-    uow.session.execute(
-        update(Container)
-        .where(Container.daemon_id == daemon_id, Container.status.in_(_OWNED))
-        .values(heartbeat_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    # Set-based statements over the live workers' rows, fenced by owner.
+    ids = list(container_ids)
+    for start in range(0, len(ids), ID_CHUNK):
+        uow.session.execute(
+            update(Container)
+            .where(Container.container_id.in_(ids[start : start + ID_CHUNK]), Container.daemon_id == daemon_id,
+                   Container.status.in_(_OWNED))
+            .values(heartbeat_at=now)
+            .execution_options(synchronize_session=False)
+        )
     return Beat(stop_requested=status == STOPPING)
 
 
@@ -137,12 +153,12 @@ def request_daemon_stop(uow: UnitOfWork, *, now: datetime, daemon_id: str | None
 def finish_daemon(uow: UnitOfWork, *, daemon_id: str, now: datetime) -> bool:
     """Graceful end: row 'stopped', player leases released so another daemon can take them at once."""
     uow.session.execute(delete(PlayerLease).where(PlayerLease.daemon_id == daemon_id))
-    result = uow.session.execute(
+    result = cast(CursorResult[Any], uow.session.execute(
         update(Daemon)
         .where(Daemon.daemon_id == daemon_id, Daemon.status.in_(LIVE_DAEMON_STATUSES))
         .values(status=STOPPED, heartbeat_at=now)
         .execution_options(synchronize_session=False)
-    )
+    ))
     return result.rowcount == 1
 
 
@@ -151,9 +167,9 @@ def declare_dead(uow: UnitOfWork, *, daemon_id: str, now: datetime, only_if_expi
     query = update(Daemon).where(Daemon.daemon_id == daemon_id, Daemon.status.in_(LIVE_DAEMON_STATUSES))
     if only_if_expired:
         query = query.where(Daemon.lease_expires_at <= now)
-    result = uow.session.execute(
+    result = cast(CursorResult[Any], uow.session.execute(
         query.values(status=DEAD).execution_options(synchronize_session=False)
-    )
+    ))
     if result.rowcount != 1:
         return False
     uow.session.execute(delete(PlayerLease).where(PlayerLease.daemon_id == daemon_id))
@@ -185,7 +201,7 @@ def acquire_player_leases(uow: UnitOfWork, *, daemon_id: str, now: datetime, lea
     ).distinct()
     players = list(uow.session.scalars(waiting))
     if players:
-        insert = (postgresql.insert if _dialect(uow) == "postgresql" else sqlite.insert)(PlayerLease.__table__)
+        insert = (postgresql.insert if _dialect(uow) == "postgresql" else sqlite.insert)(cast(Table, PlayerLease.__table__))
         uow.session.execute(
             insert.values(
                 [{"player_id": p, "daemon_id": daemon_id, "acquired_at": now, "expires_at": expires} for p in players]
@@ -275,13 +291,13 @@ def next_due(uow: UnitOfWork, *, player_ids: Iterable[int], now: datetime) -> da
     )
 
 
-def expired_daemons_query(now: datetime, *, exclude: str | None = None) -> Select[tuple[str]]:
+def expired_daemons_query(now: datetime, *, exclude: str | None = None) -> Select[str]:
     """Daemons still marked live whose lease has run out."""
     query = select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON_STATUSES), Daemon.lease_expires_at <= now)
     return query if exclude is None else query.where(Daemon.daemon_id != exclude)
 
 
-def orphaned_containers_query(alive: Select[tuple[str]]) -> Select[tuple[str, str | None]]:
+def orphaned_containers_query(alive: Select[str]) -> Select[str, str | None]:
     """RUNNING/STOPPING containers (id, owner) whose owner is not among the `alive` daemon ids."""
     return (
         select(Container.container_id, Container.daemon_id)
@@ -296,7 +312,7 @@ def recover_orphans(uow: UnitOfWork, *, daemon_id: str, now: datetime, limit: in
     Returns (daemons declared dead, containers recovered). Recovery itself is the lifecycle
     handler's restart path (or finishing a requested stop), all in this transaction.
     """
-    expired = list(uow.session.scalars(expired_daemons_query(now, exclude=daemon_id)))
+    expired: list[str] = list(uow.session.scalars(expired_daemons_query(now, exclude=daemon_id)))
     dead = [d for d in expired if declare_dead(uow, daemon_id=d, now=now)]
     alive = select(Daemon.daemon_id).where(Daemon.status.in_(LIVE_DAEMON_STATUSES))
     orphans = list(uow.session.execute(_lockable(uow, orphaned_containers_query(alive).limit(limit))))
@@ -304,6 +320,21 @@ def recover_orphans(uow: UnitOfWork, *, daemon_id: str, now: datetime, limit: in
     _each(uow, list(owners), lambda cid: lifecycle.recover_container(
         uow, cid, now=now, reason=f"daemon {owners[cid] or '(none)'} lost"))
     return dead, list(owners)
+
+
+def recover_unworked(uow: UnitOfWork, ids: Iterable[str], *, daemon_id: str, now: datetime) -> list[str]:
+    """Rows this daemon owns but runs no worker for (a claim whose worker never started, an
+    outcome it could not write): orphans, recovered through the restart path like a lost
+    daemon's. Fenced on owner and status, so a row whose outcome landed meanwhile is left alone."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    owned = list(uow.session.scalars(_lockable(uow, select(Container.container_id).where(
+        Container.container_id.in_(wanted[:ID_CHUNK]), Container.daemon_id == daemon_id,
+        Container.status.in_(_OWNED)))))
+    _each(uow, owned, lambda cid: lifecycle.recover_container(
+        uow, cid, now=now, reason=f"daemon {daemon_id} had no worker for it (its outcome was never written)"))
+    return owned
 
 
 def interrupt_containers(uow: UnitOfWork, ids: Iterable[str], *, daemon_id: str, now: datetime) -> list[str]:

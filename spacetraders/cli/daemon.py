@@ -115,10 +115,15 @@ def status(ctx: typer.Context) -> None:
         report = daemons.daemon_report(session, now=utcnow())
     local = pidfile.read()
     report["local"] = (
-        {"pid": local.pid, "daemon_id": local.daemon_id, "alive": local.alive, "log": str(pidfile.log_path())}
+        {"pid": local.pid, "daemon_id": local.daemon_id, "alive": _proven(local), "log": str(pidfile.log_path())}
         if local is not None else None
     )
     app.emit(report, lambda c: _render_status(c, report))
+
+
+def _proven(local: pidfile.PidInfo) -> bool:
+    """Alive = this directory's daemon holds its lock and the pidfile names that very process."""
+    return pidfile.lock_held() and pidfile.unproven(local) is None
 
 
 def _render_status(console: Console, report: dict[str, Any]) -> None:

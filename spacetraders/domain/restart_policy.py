@@ -7,6 +7,9 @@
   at 300 s; a run that lasted 600 s or more was healthy and resets the backoff.
 - Intensity (Erlang/OTP supervisors): more than `max_restarts` failures within
   `restart_window_s` seconds, counted over the restart lineage, and the policy gives up.
+- A run whose daemon was lost (crash, kill -9, lease expired) did not fail by itself: it
+  keeps the backoff (a crash-looping daemon is still paced) but never counts against the
+  failure budget, so daemon crashes alone never end a healthy lineage.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class Run:
     status: str  # how it ended: FAILED, COMPLETED, STOPPED ...
     started_at: datetime | None  # None: it never ran
     stopped_at: datetime | None
+    lost: bool = False  # ended because its daemon was lost, not because it raised
 
     @property
     def seconds(self) -> float:
@@ -103,7 +107,8 @@ def short_run_streak(runs: Sequence[Run]) -> int:
 def failures_within(runs: Sequence[Run], *, now: datetime, window_s: float) -> int:
     since = now - timedelta(seconds=window_s)
     return sum(
-        1 for r in runs if r.status == ContainerStatus.FAILED and r.stopped_at is not None and r.stopped_at >= since
+        1 for r in runs
+        if r.status == ContainerStatus.FAILED and not r.lost and r.stopped_at is not None and r.stopped_at >= since
     )
 
 
@@ -122,7 +127,7 @@ def decide(
     policy = parse_policy(str(policy))
     if not wants_restart(policy, ended):
         return Decision(False, 0.0, f"{ended.lower()}; restart policy '{policy.value}' does not restart it")
-    if ended == ContainerStatus.FAILED:
+    if ended == ContainerStatus.FAILED and not runs[0].lost:  # a lost daemon never spends the budget
         failures = failures_within(runs, now=now, window_s=restart_window_s)
         if failures > max_restarts:
             return Decision(

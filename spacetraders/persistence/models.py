@@ -203,6 +203,9 @@ class Daemon(Base):
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lease_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[str | None] = mapped_column(String(32))
+    # <boot id>/<pid namespace>:<pid>:<start ticks> (supervisor/identity.py); NULL where unknown:
+    # then only the lease can tell that this daemon is dead.
+    process_key: Mapped[str | None] = mapped_column(String(160))
 
 
 class PlayerLease(Base):

@@ -9,6 +9,7 @@ status changes are compare-and-set handlers, fenced by this daemon's id.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import socket
@@ -17,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -30,8 +32,9 @@ from spacetraders.operations import registry
 from spacetraders.operations.base import ContainerContext
 from spacetraders.persistence.containers import config_params
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.models import Player
+from spacetraders.persistence.models import Container, Player
 from spacetraders.persistence.unit_of_work import UnitOfWork
+from spacetraders.supervisor import identity
 from spacetraders.supervisor.config import DaemonConfig, new_daemon_id
 from spacetraders.supervisor.logsink import (
     ContainerLogSink,
@@ -39,7 +42,6 @@ from spacetraders.supervisor.logsink import (
     install,
     uninstall,
 )
-from spacetraders.supervisor.pidfile import pid_alive
 from spacetraders.supervisor.worker import StopReason, Worker
 
 logger = logging.getLogger("spacetraders.supervisor")
@@ -85,7 +87,6 @@ class Supervisor:
         self._clients: dict[int, SpaceTradersClient] = {}
         self._workers: dict[str, Worker] = {}
         self._supervisors: set[asyncio.Task[None]] = set()
-        self._interrupt_later: list[str] = []
         self._stop = asyncio.Event()
         self._lost = asyncio.Event()
         self._wake = asyncio.Event()
@@ -118,11 +119,11 @@ class Supervisor:
         try:
             stop, lost = asyncio.create_task(self._stop.wait()), asyncio.create_task(self._lost.wait())
             await asyncio.wait({stop, lost, *loops}, return_when=asyncio.FIRST_COMPLETED)
-            for task in (stop, lost):
-                task.cancel()
-            for task in loops:  # a crashed loop is a bug: surface it rather than run half a daemon
-                if task.done() and not task.cancelled() and task.exception() is not None:
-                    raise task.exception()  # type: ignore[misc]
+            stop.cancel()
+            lost.cancel()
+            for loop_task in loops:  # a crashed loop is a bug: surface it rather than run half a daemon
+                if loop_task.done() and not loop_task.cancelled() and loop_task.exception() is not None:
+                    raise loop_task.exception()  # type: ignore[misc]
             if self._lost.is_set():
                 await self._abandon_all()
                 return Outcome.LOST
@@ -146,6 +147,7 @@ class Supervisor:
             daemons.register_daemon(
                 uow, daemon_id=self.daemon_id, hostname=socket.gethostname(), pid=os.getpid(),
                 version=__version__, now=now, lease_s=lease, exclusive=self.db.is_sqlite,
+                process_key=identity.process_key(),
             )
 
         await self._control_tx(register)
@@ -156,11 +158,10 @@ class Supervisor:
         while True:
             await self.clock.sleep(self.config.heartbeat_s)
             sent = self.clock.monotonic()
+            # Only containers whose run is alive beat: a row whose worker ended goes stale.
+            alive = [cid for cid, worker in self._workers.items() if not worker.task.done()]
             try:
-                beat = await self._control_tx(
-                    lambda uow: daemons.heartbeat(uow, daemon_id=self.daemon_id, now=self.clock.now(),
-                                                  lease_s=self.config.lease_s)
-                )
+                beat = await self._control_tx(partial(self._beat, alive))
             except Exception:  # a lost connection or a deadlock victim: retry; the lease fence covers us
                 logger.exception("heartbeat failed; retrying")
                 continue
@@ -175,6 +176,10 @@ class Supervisor:
                 await self._recover()
             except Exception:
                 logger.exception("recovery of orphaned containers failed; retrying on the next beat")
+
+    def _beat(self, alive: list[str], uow: UnitOfWork) -> daemons.Beat | None:
+        return daemons.heartbeat(uow, daemon_id=self.daemon_id, now=self.clock.now(), lease_s=self.config.lease_s,
+                                 container_ids=alive)
 
     async def _recover(self) -> None:
         while True:
@@ -224,9 +229,16 @@ class Supervisor:
             self._lose_lease(f"its row is {status or 'gone'}")
             raise _LoopExit
         self._apply_owned(owned)
-        if not self._lease_valid():  # never claim on a lease we cannot vouch for
+        if not self._lease_valid():  # never claim (nor recover) on a lease we cannot vouch for
             await self._sleep_or_wake(self.config.poll_s)
             return
+        unworked = [cid for cid in owned if cid not in self._workers]
+        if unworked:  # ours in the database, yet nothing runs them here: orphans
+            recovered = await self._tx(lambda uow: daemons.recover_unworked(
+                uow, unworked, daemon_id=self.daemon_id, now=self.clock.now()))
+            if recovered:
+                logger.warning("recovered %d container(s) this daemon owned but ran no worker for: %s",
+                               len(recovered), ", ".join(recovered))
         claimed, due, tokens = await self._tx(lambda uow: self._claim(uow, types, set(self._clients)))
         for player_id, token in tokens.items():  # clients are made on the loop, one per player
             self._clients[player_id] = self._client_factory(self.api_url, token)
@@ -297,36 +309,51 @@ class Supervisor:
         if worker.stop_reason is None and not self._lease_valid():
             worker.stop_reason = StopReason.FENCED
         try:
-            await self._record_outcome(worker, error)
-        except Exception:
-            logger.exception("could not record the outcome of container %s", worker.container_id)
+            write = self._outcome(worker, error)
+            if write is not None:
+                result = await self._write_outcome(worker.container_id, write)
+                if isinstance(result, Container):  # a restart per policy: wake when it is due
+                    self._wake_at(result.not_before)
         finally:
             self._workers.pop(worker.container_id, None)
 
-    async def _record_outcome(self, worker: Worker, error: BaseException | None) -> None:
+    def _outcome(self, worker: Worker, error: BaseException | None) -> Callable[[UnitOfWork], object] | None:
+        """The write that records how the run ended (None: nothing to write), its log line said once."""
         cid, reason, me = worker.container_id, worker.stop_reason, self.daemon_id
-        if reason in (StopReason.LOST, StopReason.GONE):
-            return
-        if reason is StopReason.SHUTDOWN:
-            self._interrupt_later.append(cid)  # written in bulk once every container has wound down
-            return
+        if reason in (StopReason.LOST, StopReason.GONE, StopReason.SHUTDOWN):
+            return None  # SHUTDOWN: every row still ours is interrupted in bulk once all have wound down
         if reason is StopReason.FENCED:  # fenced by owner: a no-op if another daemon took over meanwhile
-            await self._tx(lambda uow: daemons.interrupt_containers(uow, [cid], daemon_id=me, now=self.clock.now()))
-            return
+            return lambda uow: daemons.interrupt_containers(uow, [cid], daemon_id=me, now=self.clock.now())
         if reason is StopReason.USER:
-            await self._tx(lambda uow: lifecycle.finish_stop(uow, cid, daemon_id=me, now=self.clock.now()))
-            return
+            return lambda uow: lifecycle.finish_stop(uow, cid, daemon_id=me, now=self.clock.now())
         if error is None:
             worker.ctx.log.info("completed")
-            await self._tx(lambda uow: lifecycle.complete_container(uow, cid, daemon_id=me, now=self.clock.now()))
-            return
+            return lambda uow: lifecycle.complete_container(uow, cid, daemon_id=me, now=self.clock.now())
         message = self._sink.redact(f"{type(error).__name__}: {error}".splitlines()[0][:500])
         worker.ctx.log.error("failed: %s", message)
-        replacement = await self._tx(
-            lambda uow: lifecycle.fail_container(uow, cid, daemon_id=me, reason=message, now=self.clock.now())
-        )
-        if replacement is not None:
-            self._wake_at(replacement.not_before)
+        return lambda uow: lifecycle.fail_container(uow, cid, daemon_id=me, reason=message, now=self.clock.now())
+
+    async def _write_outcome(self, cid: str, write: Callable[[UnitOfWork], T]) -> T | None:
+        """Retry the outcome with backoff until it lands or our lease is gone: a run whose end is
+        never written must not stay RUNNING. Given up, the row is an orphan: whoever owns it next
+        (this daemon's next poll, or the daemon that declares us dead) recovers it."""
+        delay = min(self.config.poll_s, 1.0)
+        for attempt in itertools.count(1):
+            try:
+                return await self._tx(write)
+            except Exception as exc:
+                if self._lost.is_set() or not self._lease_valid():
+                    logger.error("could not record the outcome of container %s (%s); lease gone: left to "
+                                 "recovery", cid, type(exc).__name__)
+                    return None
+                if attempt == 1:
+                    logger.exception("could not record the outcome of container %s; retrying", cid)
+                else:
+                    logger.warning("outcome of container %s still not recorded (attempt %d: %s); retrying in %gs",
+                                   cid, attempt, type(exc).__name__, delay)
+            await self.clock.sleep(delay)
+            delay = min(delay * 2, self.config.heartbeat_s)
+        return None  # pragma: no cover - itertools.count never ends
 
     def _wake_at(self, when: datetime | None) -> None:
         delay = 0.0 if when is None else max(0.0, (when - self.clock.now()).total_seconds())
@@ -352,17 +379,25 @@ class Supervisor:
             _, pending = await asyncio.wait(pending, timeout=self.config.stop_grace_s)
         for worker in list(self._workers.values()):
             worker.stop(StopReason.SHUTDOWN, cancel=True)
+        if pending:  # a second grace for outcomes still being retried, then they are given up
+            _, pending = await asyncio.wait(pending, timeout=self.config.stop_grace_s)
+        for task in pending:
+            task.cancel()
         if pending:
             await asyncio.wait(pending)
-        ids, self._interrupt_later = self._interrupt_later, []
+        # Every row still ours is interrupted (ship kept, resumed through the restart path on the
+        # next start): the wound-down runs and any whose outcome never landed.
+        owned = await self._tx(lambda uow: daemons.owned_containers(uow, daemon_id=self.daemon_id))
+        ids = sorted(owned)
         for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            await self._tx(lambda uow, chunk=chunk: daemons.interrupt_containers(uow, chunk, daemon_id=self.daemon_id,
-                                                                    now=self.clock.now()))
+            await self._tx(partial(self._interrupt, ids[start : start + CHUNK]))
         loops[0].cancel()
         await asyncio.gather(loops[0], return_exceptions=True)
         await self._control_tx(lambda uow: daemons.finish_daemon(uow, daemon_id=self.daemon_id, now=self.clock.now()))
         logger.info("daemon %s stopped (%d container(s) interrupted)", self.daemon_id, len(ids))
+
+    def _interrupt(self, ids: list[str], uow: UnitOfWork) -> list[str]:
+        return daemons.interrupt_containers(uow, ids, daemon_id=self.daemon_id, now=self.clock.now())
 
     async def _abandon_all(self) -> None:
         """Lease lost: stop every container at once and write nothing; the new owner recovers them."""
@@ -370,7 +405,6 @@ class Supervisor:
             worker.stop(StopReason.LOST, cancel=True)
         if self._supervisors:
             await asyncio.wait(set(self._supervisors))
-        self._interrupt_later.clear()
 
     async def _close(self) -> None:
         await asyncio.gather(*(c.aclose() for c in self._clients.values()), return_exceptions=True)
@@ -393,11 +427,12 @@ class Supervisor:
 
 
 def _declare_local_dead(uow: UnitOfWork, now: datetime) -> None:
-    """A live daemon row of THIS host whose process is gone crashed (kill -9, reboot): it is dead now,
-    no need to wait for its lease to expire."""
-    host = socket.gethostname()
-    for row in daemons.live_daemons(uow, now=now):
-        if row.hostname == host and not pid_alive(row.pid):
+    """A live daemon row whose process provably ended (same boot and pid namespace as ours, and
+    its pid is free or another process now: kill -9) is dead now, no need to wait for its lease.
+    A hostname + pid match proves nothing (two machines can share a hostname): those, and rows
+    without a process key, wait for their lease to expire."""
+    for row in daemons.unfinished_daemons(uow):  # expired ones too: declared in this same transaction
+        if identity.provably_gone(row.process_key):
             if daemons.declare_dead(uow, daemon_id=row.daemon_id, now=now, only_if_expired=False):
                 logger.warning("daemon %s (pid %d) is gone: declared dead", row.daemon_id, row.pid)
 

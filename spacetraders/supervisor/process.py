@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from spacetraders.errors import SpacetradersError
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import Daemon
 from spacetraders.settings import Settings
-from spacetraders.supervisor import pidfile
+from spacetraders.supervisor import identity, pidfile
 from spacetraders.supervisor.config import DaemonConfig
 
 
@@ -34,23 +33,20 @@ class Started:
 
 def refuse_if_running(db: Database, *, allow_another: bool) -> None:
     """One daemon per data directory; on SQLite one per database (PostgreSQL allows more on request)."""
-    local = pidfile.read()
-    if local is not None and local.alive:
+    if pidfile.lock_held():
+        local = pidfile.read()
+        pid = f" (pid {local.pid})" if local is not None else ""
         raise daemons.DaemonAlreadyRunning(
-            f"a daemon is already running from {pidfile.path().parent} (pid {local.pid}); "
-            "`spacetraders daemon stop` first"
+            f"a daemon is already running from {pidfile.path().parent}{pid}; `spacetraders daemon stop` first"
         )
     if allow_another and db.is_sqlite:
         raise daemons.DaemonAlreadyRunning("a SQLite database serves one daemon at a time: --another needs PostgreSQL")
     if not allow_another:
-        with db.read() as session:
-            live = [d for d in daemons.live_daemons(session, now=utcnow()) if not _dead_local(d)]
+        with db.read() as session:  # describe the rows while the session is open (they expire after)
+            live = [_describe(d) for d in daemons.live_daemons(session, now=utcnow()) if not _dead_local(d)]
         if live:
-            d = live[0]
             hint = "" if db.is_sqlite else " (pass --another to add one more daemon on PostgreSQL)"
-            raise daemons.DaemonAlreadyRunning(
-                f"daemon {d.daemon_id} (pid {d.pid} on {d.hostname}) is already running for this database{hint}"
-            )
+            raise daemons.DaemonAlreadyRunning(f"daemon {live[0]} is already running for this database{hint}")
 
 
 def start_detached(settings: Settings, db: Database, config: DaemonConfig, *, timeout: float = 15.0) -> Started:
@@ -81,12 +77,18 @@ def start_detached(settings: Settings, db: Database, config: DaemonConfig, *, ti
 def stop(db: Database, *, daemon_id: str | None, timeout: float,
          on_wait: Callable[[float], None] | None = None) -> list[str]:
     """Ask daemons to stop: mark their rows 'stopping' (works across machines) and SIGTERM the local
-    one; wait until none of them is live. Returns the daemon ids asked to stop."""
-    local = pidfile.read()
+    one, once proven to be the daemon this data directory started; wait until none of them is live.
+    Returns the daemon ids asked to stop. NotOurDaemon (nothing written, nothing signalled) when
+    the pidfile names a process that cannot be proven to be that daemon."""
+    local = pidfile.running()
+    if local is not None and (daemon_id is None or local.daemon_id == daemon_id):
+        _check_row(db, local)
+    else:
+        local = None
     with db.transaction() as uow:
         targets = daemons.request_daemon_stop(uow, now=utcnow(), daemon_id=daemon_id)
     local_pid = None
-    if local is not None and local.alive and (daemon_id is None or local.daemon_id == daemon_id):
+    if local is not None:
         local_pid = local.pid
         os.kill(local.pid, signal.SIGTERM)
         if local.daemon_id and local.daemon_id not in targets:
@@ -117,8 +119,29 @@ def _row_of_pid(db: Database, pid: int) -> Daemon | None:
     return rows[0] if rows else None
 
 
+def _describe(row: Daemon) -> str:
+    return f"{row.daemon_id} (pid {row.pid} on {row.hostname})"
+
+
+def _check_row(db: Database, local: pidfile.PidInfo) -> None:
+    """The daemon row the pidfile names must agree on the process (pid and process key)."""
+    if not local.daemon_id:
+        return
+    with db.read() as session:
+        row = session.get(Daemon, local.daemon_id)
+        mismatch = row is not None and (
+            row.pid != local.pid or (row.process_key is not None and row.process_key != local.process_key)
+        )
+    if mismatch:
+        raise pidfile.NotOurDaemon(
+            f"{pidfile.path()} names pid {local.pid}, but daemon {local.daemon_id} of this database is another "
+            "process: not signalling it"
+        )
+
+
 def _dead_local(row: Daemon) -> bool:
-    return row.hostname == socket.gethostname() and not pidfile.pid_alive(row.pid)
+    """Provably ended on this machine (boot id, pid namespace, start time); never hostname + pid alone."""
+    return identity.provably_gone(row.process_key)
 
 
 def _last_error(log: os.PathLike[str] | str) -> str:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
 
-from spacetraders.application.daemons import DaemonAlreadyRunning
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.migrations import ensure_schema
 from spacetraders.supervisor import pidfile
@@ -38,9 +36,16 @@ def run_daemon(database_url: str, api_url: str, config: DaemonConfig, *, write_p
 
 
 async def _serve(db: Database, api_url: str, config: DaemonConfig, write_pidfile: bool) -> int:
-    local = pidfile.read() if write_pidfile else None
-    if local is not None and local.alive and local.pid != os.getpid():
-        raise DaemonAlreadyRunning(f"a daemon is already running from {pidfile.path().parent} (pid {local.pid})")
+    lock = pidfile.DaemonLock()
+    if write_pidfile:  # one daemon per data directory; held until this process ends
+        lock.acquire()
+    try:
+        return await _serve_locked(db, api_url, config, write_pidfile)
+    finally:
+        lock.release()
+
+
+async def _serve_locked(db: Database, api_url: str, config: DaemonConfig, write_pidfile: bool) -> int:
     loop = asyncio.get_running_loop()
     stop_requested = asyncio.Event()
     current: list[Supervisor] = []

@@ -36,9 +36,9 @@ def register(db, daemon_id, now=T0, exclusive=False):  # type: ignore[no-untyped
                                 lease_s=LEASE, exclusive=exclusive)
 
 
-def beat(db, daemon_id, now):  # type: ignore[no-untyped-def]
+def beat(db, daemon_id, now, container_ids=()):  # type: ignore[no-untyped-def]
     with db.transaction() as uow:
-        return daemons.heartbeat(uow, daemon_id=daemon_id, now=now, lease_s=LEASE)
+        return daemons.heartbeat(uow, daemon_id=daemon_id, now=now, lease_s=LEASE, container_ids=container_ids)
 
 
 def create(db, player_id, ship, now=T0):  # type: ignore[no-untyped-def]
@@ -88,12 +88,14 @@ def test_player_lease_keeps_a_players_containers_on_one_daemon(db, player_id):
     assert claim(db, "b", at(1)) == [first]
     second = create(db, player_id, "S-2", now=at(2))
     assert claim(db, "a", at(3)) == []  # b holds the player's lease
-    beat(db, "b", at(4))
+    beat(db, "b", at(4), container_ids=[first])
     assert claim(db, "b", at(5)) == [second]
+    beat(db, "b", at(6), container_ids=[second, "not-ours"])  # first's run ended: it no longer beats
     with db.read() as s:
-        assert s.get(PlayerLease, player_id).expires_at == at(4 + LEASE)
-        # b's heartbeat bumped its containers' heartbeats in one statement
+        assert s.get(PlayerLease, player_id).expires_at == at(6 + LEASE)
+        # a heartbeat bumps the rows of live runs only, fenced by owner
         assert s.get(Container, first).heartbeat_at == at(4)
+        assert s.get(Container, second).heartbeat_at == at(6)
     check_invariants(db)
 
 
