@@ -41,13 +41,13 @@ def player_id(db: Database) -> int:
 def test_migration_0007_adds_the_ledger_and_its_indexes_and_takes_them_away(empty_db_url: str) -> None:
     db = Database(empty_db_url)
     try:
-        upgrade(db, "0004")
+        upgrade(db, "0006")
         assert "ledger" not in inspect(db.engine).get_table_names()
         upgrade(db, "0007")
         assert "ledger" in inspect(db.engine).get_table_names()
         indexes = {i["name"] for i in inspect(db.engine).get_indexes("ledger")}
         assert {"ix_ledger_player_id_at", "ix_ledger_player_id_ship_symbol_at", "ix_ledger_container_id"} <= indexes
-        downgrade(db, "0004")
+        downgrade(db, "0006")
         assert "ledger" not in inspect(db.engine).get_table_names()
     finally:
         db.dispose()
