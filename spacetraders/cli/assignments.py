@@ -30,7 +30,7 @@ def list_(
     with app.database().read() as session:
         rows = list_assignments(session, player_id=player.player_id if player else None, include_idle=all_)
 
-    def render(console) -> None:  # type: ignore[no-untyped-def]
+    def render(console) -> None:
         table = Table(title="Ship assignments")
         for column in ("player", "ship", "container", "container status", "operation", "status", "assigned", "released / reason"):
             table.add_column(column)
@@ -62,7 +62,7 @@ def release(
     with app.database().transaction() as uow:
         result = release_ship(uow, player.player_id, ship.upper(), now=utcnow(), force=force)
 
-    def render(c) -> None:  # type: ignore[no-untyped-def]
+    def render(c) -> None:
         if result.released:
             c.print(f"released {result.ship_symbol} (was assigned to {result.container_id}, "
                     f"now {result.container_status})")
@@ -87,8 +87,8 @@ def fix(
         raise typer.Exit(3)
 
 
-def render_fix(app, actions: list[FixAction], *, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
-    def render(console) -> None:  # type: ignore[no-untyped-def]
+def render_fix(app, actions: list[FixAction], *, dry_run: bool) -> None:
+    def render(console) -> None:
         if not actions:
             console.print("assignments are consistent: nothing to fix")
             return

@@ -19,7 +19,7 @@ def upgrade(ctx: typer.Context, revision: str = typer.Argument("head", help="Tar
     notes = migrations.upgrade(db, revision)
     after = migrations.current_revision(db)
 
-    def render(c) -> None:  # type: ignore[no-untyped-def]
+    def render(c) -> None:
         c.print(f"database {db.display_url}: {before or 'empty'} -> [bold]{after}[/]")
         for note in notes:  # rows a migration had to repair (also logged)
             c.print(f"repaired: {note}", markup=False)

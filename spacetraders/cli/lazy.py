@@ -20,7 +20,7 @@ from typer.main import get_command
 try:
     from typer._click.exceptions import UsageError  # newer Typer vendors Click
 except ImportError:  # pragma: no cover - older Typer uses Click itself
-    from click.exceptions import UsageError  # type: ignore[assignment,no-redef]
+    from click.exceptions import UsageError  # type: ignore[assignment, unused-ignore]
 
 from spacetraders.errors import Interrupted
 

@@ -126,7 +126,7 @@ def list_(ctx: typer.Context) -> None:
         default_id = get_preference(session, DEFAULT_PLAYER_KEY)
         views = [player_view(p, default_id=default_id) for p in PlayerRepository(session).list()]
 
-    def render(console) -> None:  # type: ignore[no-untyped-def]
+    def render(console) -> None:
         table = Table(title="Players")
         for column in ("id", "agent", "faction", "headquarters", "token", "default"):
             table.add_column(column)
@@ -145,7 +145,7 @@ def info(ctx: typer.Context) -> None:
     player = app.player()
     assert player is not None
 
-    async def go():  # type: ignore[no-untyped-def]
+    async def go():
         async with app.api(player.token) as api:
             return await api.get_agent()
 

@@ -39,7 +39,7 @@ def list_(
     db = app.database()
     player = app.player(required=False)  # public data: a token only if we have one
 
-    async def go():  # type: ignore[no-untyped-def]
+    async def go():
         async with app.api(player.token if player else None) as api:
             return await system_waypoints(db, api, system, now=utcnow(), trait=trait, refresh=refresh)
 

@@ -80,7 +80,7 @@ def backoff_delay(short_runs: int) -> float:
     """Delay before the next start after `short_runs` consecutive short runs (>= 1)."""
     if short_runs <= 1:
         return BACKOFF_INITIAL_S
-    return min(BACKOFF_INITIAL_S * 2 ** min(short_runs - 1, SATURATING_STREAK), BACKOFF_CAP_S)
+    return min(BACKOFF_INITIAL_S * 2.0 ** min(short_runs - 1, SATURATING_STREAK), BACKOFF_CAP_S)
 
 
 def idle_backoff(consecutive_idle: int, *, base_s: float = BACKOFF_INITIAL_S, cap_s: float = BACKOFF_CAP_S) -> float:
@@ -90,7 +90,7 @@ def idle_backoff(consecutive_idle: int, *, base_s: float = BACKOFF_INITIAL_S, ca
     """
     if consecutive_idle <= 0:
         return 0.0
-    return min(base_s * 2 ** min(consecutive_idle - 1, 30), cap_s)
+    return min(base_s * 2.0 ** min(consecutive_idle - 1, 30), cap_s)
 
 
 def short_run_streak(runs: Sequence[Run]) -> int:

@@ -158,7 +158,7 @@ class AssignmentRepository:
         )
 
     @staticmethod
-    def _held_by(player_id: int, ship_symbol: str, container_id: str):  # type: ignore[no-untyped-def]
+    def _held_by(player_id: int, ship_symbol: str, container_id: str):
         return and_(
             ShipAssignment.player_id == player_id,
             ShipAssignment.ship_symbol == ship_symbol,
@@ -225,10 +225,10 @@ class BulkAssignmentRepair:
             },
             where=table.c.status == IDLE,
         ).returning(table.c.player_id, table.c.ship_symbol, table.c.container_id)
-        return [tuple(r) for r in self._session.execute(statement)]  # type: ignore[misc]
+        return [tuple(r) for r in self._session.execute(statement)]
 
 
-def _chunks(rows: list, size: int):  # type: ignore[no-untyped-def]
+def _chunks(rows: list, size: int):
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 

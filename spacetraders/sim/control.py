@@ -16,7 +16,7 @@ router = APIRouter(prefix="/_sim", include_in_schema=False)
 
 
 def _sim(request: Request) -> Simulator:
-    return request.app.state.sim  # type: ignore[no-any-return]
+    return request.app.state.sim
 
 
 async def _object(request: Request) -> dict[str, Any]:

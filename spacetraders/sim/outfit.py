@@ -44,7 +44,7 @@ for _m in EXTRA_MODULES.values():
     if _m.get("range") is None:
         _m.pop("range", None)
 
-ALL_MODULES: dict[str, dict[str, Any]] = {**cast(dict[str, dict[str, Any]], MODULES), **EXTRA_MODULES}
+ALL_MODULES: dict[str, dict[str, Any]] = {**MODULES, **EXTRA_MODULES}
 ALL_MOUNTS: dict[str, dict[str, Any]] = {**cast(dict[str, dict[str, Any]], MOUNTS), **EXTRA_MOUNTS}
 
 # Cooldown power of the mounts an action uses (cooldown = 60 + 10 x sum; ECONOMY.md §16).

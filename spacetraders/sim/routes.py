@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v2")
 
 
 def _sim(request: Request) -> Simulator:
-    return request.app.state.sim  # type: ignore[no-any-return]
+    return request.app.state.sim
 
 
 def _caller(request: Request) -> tuple[Simulator, Any]:
