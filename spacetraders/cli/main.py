@@ -14,6 +14,7 @@ from spacetraders import __version__
 from spacetraders.cli import (
     assignments,
     container,
+    contract,
     daemon,
     db,
     market,
@@ -50,6 +51,7 @@ app.add_typer(waypoint.app, name="waypoint")
 app.add_typer(market.app, name="market")
 app.add_typer(scout.app, name="scout")
 app.command("serve")(serve)
+app.add_typer(contract.app, name="contract")
 
 
 def _version(value: bool) -> None:
