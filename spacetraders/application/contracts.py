@@ -78,10 +78,10 @@ def ensure_ship_free(db: Database, player_id: int, ship: str) -> None:
     """Refuse a one-off action on a ship that a live container drives (one driver per ship)."""
     with db.read() as session:
         held = AssignmentRepository(session).get(player_id, ship)
-    if held is not None and held.status == ACTIVE:
+        driver = held.container_id if held is not None and held.status == ACTIVE else None
+    if driver is not None:
         raise ShipDrivenError(
-            f"ship {ship} is driven by container {held.container_id}: "
-            f"stop it first (`spacetraders container stop {held.container_id}`)"
+            f"ship {ship} is driven by container {driver}: stop it first (`spacetraders container stop {driver}`)"
         )
 
 
@@ -150,13 +150,17 @@ async def accept(api: SpaceTradersClient, contract_id: str) -> tuple[Contract, i
 
 
 async def fulfil(api: SpaceTradersClient, contract_id: str) -> tuple[Contract, int]:
-    contract = await get_contract(api, contract_id)
-    missing = [d for d in contract.deliver if d.units_remaining > 0]
-    if contract.accepted and not contract.fulfilled and missing:
+    contract_id = parse_contract_id(contract_id)
+    try:
+        with game_errors(contract=contract_id):
+            result = await api.fulfill_contract(contract_id)
+    except ContractError as exc:
+        if not (isinstance(exc.__cause__, ApiError) and exc.__cause__.code == 4502):
+            raise
+        contract = await get_contract(api, contract_id)  # say what is missing
+        missing = [d for d in contract.deliver if d.units_remaining > 0]
         raise ContractError(f"contract {contract.id} still needs " + ", ".join(
-            f"{d.units_remaining} {d.trade_symbol}" for d in missing))
-    with game_errors(contract=contract_id):
-        result = await api.fulfill_contract(contract.id)
+            f"{d.units_remaining} {d.trade_symbol}" for d in missing)) from exc
     return result.contract, result.agent.credits
 
 
