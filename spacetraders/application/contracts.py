@@ -203,6 +203,8 @@ async def deliver(
 def _line(contract: Contract, good: str | None) -> ContractDelivery:
     if contract.fulfilled:
         raise ContractError(f"contract {contract.id} is already fulfilled")
+    if not contract.accepted:
+        raise ContractError(f"contract {contract.id} is not accepted yet: accept it first")
     if good is not None:
         symbol = good.strip().upper()
         for d in contract.deliver:

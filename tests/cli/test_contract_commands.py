@@ -55,15 +55,22 @@ def _api(game: dict[str, Any], work):  # type: ignore[no-untyped-def]
     return asyncio.run(go())
 
 
-def _fly(game: dict[str, Any], waypoint: str, *, dock: bool = True) -> None:
+def _fly(game: dict[str, Any], waypoint: str, *, dock: bool = True, arrive: bool = True) -> None:
+    """Fly there (or, arrive=False, leave and stay in transit; a later call lands the flight)."""
     ship = game["ship"]
 
     async def work(api: SpaceTradersClient) -> None:
+        nav = (await api.get_ship(ship)).nav
+        if nav.status == "IN_TRANSIT":
+            assert nav.route.arrival is not None and nav.waypoint_symbol == waypoint
+            game["clock"].advance((nav.route.arrival - game["clock"].now()).total_seconds() + 1)
         await api.orbit(ship)
-        if (await api.get_ship(ship)).nav.waypoint_symbol != waypoint:
+        if nav.waypoint_symbol != waypoint:
             await api.set_flight_mode(ship, "DRIFT")  # 1 fuel whatever the distance; time is fake
             result = await api.navigate(ship, waypoint)
             assert result.nav.route.arrival is not None
+            if not arrive:
+                return
             game["clock"].advance((result.nav.route.arrival - game["clock"].now()).total_seconds() + 1)
         if dock:
             await api.dock(ship)
@@ -185,10 +192,16 @@ def _expire(game: dict[str, Any], *, offer: bool = False) -> None:
 
 def test_deadline_passed_and_unknown_contracts_are_one_line(capsys, db_url, game):
     cid, ship = game["id"], game["ship"]
+    _one_error_line(cli(capsys, "--db", db_url, "contract", "deliver", cid, "--ship", ship),
+                    f"contract {cid} is not accepted yet: accept it first")
     assert cli(capsys, "--db", db_url, "contract", "accept", cid).code == 0
     _fly(game, game["exporter"])
     _buy(game, 3)
+    _fly(game, game["destination"], arrive=False)
+    _one_error_line(cli(capsys, "--db", db_url, "contract", "deliver", cid, "--ship", ship), "is in transit")
     _fly(game, game["destination"])
+    _one_error_line(cli(capsys, "--db", db_url, "contract", "deliver", cid, "--ship", "NOBODY-9"),
+                    "no such ship NOBODY-9")
     _expire(game)
     _one_error_line(cli(capsys, "--db", db_url, "contract", "deliver", cid, "--ship", ship),
                     f"contract {cid} is past its deadline")
