@@ -50,7 +50,7 @@ def list_(ctx: typer.Context, all_: bool = typer.Option(False, "--all", help="Al
         table = Table(title=f"Contracts of {player.agent_symbol}")
         for column in ("id", "status", "deliver", "progress", "on accept", "on fulfil", "time left"):
             table.add_column(column, justify="right" if column.startswith("on ") else "left",
-                             no_wrap=column == "id")
+                             no_wrap=column in ("id", "deliver"))
         for v in views:
             table.add_row(v["id"], v["status"], _deliver_text(v), _progress_text(v),
                           f"{v['payment']['on_accepted']:,}", f"{v['payment']['on_fulfilled']:,}", _left(v))

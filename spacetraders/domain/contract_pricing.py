@@ -207,7 +207,7 @@ def evaluate(
     needs_buying = ship.units_aboard < terms.units_remaining
     if needs_buying and not fresh:
         why = f"no fresh price for {terms.good}" + (f" ({len(skipped)} stale market(s): scout them)" if skipped else
-                                                      " (no known market sells it)")
+                                                      " (no stored market sells it: scout the system)")
         return Decision(False, why, None, tuple(skipped))
     plans = [plan_from(terms, s, ship, fuel_price, params) for s in fresh] if needs_buying else [
         plan_from(terms, None, ship, fuel_price, params)]

@@ -93,7 +93,7 @@ def test_the_most_profitable_fresh_source_wins_and_stale_ones_are_named():
     nothing = evaluate(TERMS, [stale], SHIP, fuel_price=0.0, params=PARAMS)
     assert not nothing.take and nothing.reason == "no fresh price for IRON_ORE (1 stale market(s): scout them)"
     unknown = evaluate(TERMS, [], SHIP, fuel_price=0.0, params=PARAMS)
-    assert unknown.reason == "no fresh price for IRON_ORE (no known market sells it)"
+    assert unknown.reason == "no fresh price for IRON_ORE (no stored market sells it: scout the system)"
 
 
 def test_units_already_aboard_need_one_haul_and_no_purchase():
