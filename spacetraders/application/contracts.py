@@ -246,6 +246,8 @@ async def price_contract(
     status = status_of(contract, now)
     if status in ("fulfilled", "expired"):
         return contract, Decision(False, f"the contract is {status}", None), {}
+    if not contract.deliver:
+        return contract, Decision(False, f"a {contract.type} contract with nothing to deliver is not priced", None), {}
     lines = [d for d in contract.deliver if d.units_remaining > 0]
     if len(lines) > 1:
         return contract, Decision(False, "contracts with several goods are not priced yet", None), {}
