@@ -39,6 +39,9 @@ COMMANDS: dict[str, LazyCommand] = {
     "market": LazyCommand("spacetraders.cli.market", "app", "Market data gathered by scout tours."),
     "scout": LazyCommand("spacetraders.cli.scout", "app", "Scout markets with probes or other ships."),
     "ledger": LazyCommand("spacetraders.cli.ledger", "app", "The ledger: every credit change the bot caused."),
+    "contract": LazyCommand(
+        "spacetraders.cli.contract", "app", "Contracts: list, show, accept, negotiate, deliver, fulfil, evaluate."
+    ),
 }
 
 app = typer.Typer(
