@@ -14,8 +14,8 @@ through its HTTP API, and prints each measured figure beside the live game's:
 - the recorded X1-AD75 system loaded with --universe: its 147 reset asks as the simulator
   quotes them beside the recording (when ../shared/spacetraders-data/ is there)
 
-Not measured: the jump fee (~5-6k, the origin gate's ANTIMATTER ask): jumps are not part of
-this simulator build.
+- the jump fee: credits one real jump through the home gate costs (obs ~5-6k, the origin
+  gate's ANTIMATTER ask)
 
     python bench/sim_economy.py [--seed 1]
 """
@@ -36,6 +36,8 @@ import httpx
 from spacetraders.clock import FakeClock
 from spacetraders.sim.app import create_app
 from spacetraders.sim.config import SimConfig
+from spacetraders.sim.gates import gate_of
+from spacetraders.sim.ships import IN_ORBIT
 from spacetraders.sim.simulator import Simulator
 
 Row = dict[str, Any]
@@ -249,6 +251,30 @@ def recorded_reset() -> None:
     line("... rows showing the recorded supply level", f"{same_supply / len(errors):.0%}", "100 %")
 
 
+async def jump_fee(game: Game) -> None:
+    """Jump the frigate through its home gate to each finished neighbour; the fee each time."""
+    ship = game.agent.ships[game.ship]
+    gate = gate_of(game.sim.universe.systems[ship.location.system_symbol])
+    if gate is None:
+        line("jump fee (origin gate's ANTIMATTER ask)", "not measured", "no gate in the home system")
+        return
+    fees = []
+    for target in game.sim.universe.gates[gate.symbol]:
+        if game.sim.universe.waypoints[target].is_under_construction:
+            continue
+        game.sim.relocate(ship, gate)
+        ship.location = ship.origin = gate
+        ship.status = IN_ORBIT
+        ship.cooldown_until = None
+        before = game.agent.credits
+        r = await game.http.post(f"/my/ships/{game.ship}/jump", json={"waypointSymbol": target})
+        assert r.status_code == 200, r.text
+        fees.append(before - game.agent.credits)
+    line(f"jump fee (origin gate's ANTIMATTER ask, {len(fees)} jumps)",
+         f"{min(fees):,}-{max(fees):,}" if fees else "no finished link", "~5-6k",
+         bool(fees) and all(4_000 <= f <= 7_000 for f in fees))
+
+
 async def main(seed: int) -> None:
     print(f"{'target':<58} {'simulator':>24}   {'live game':<30}")
     for step in (reset_shape, buy_ladder, sell_ladder, ship_prices, tier_changes):
@@ -257,7 +283,9 @@ async def main(seed: int) -> None:
         await step(game)
     await recovery(seed)
     recorded_reset()
-    line("jump fee (origin gate's ANTIMATTER ask)", "not measured", "~5-6k: jumps not in this build")
+    game = Game(seed)
+    await game.start()
+    await jump_fee(game)
 
 
 if __name__ == "__main__":
