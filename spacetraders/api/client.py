@@ -38,6 +38,15 @@ from spacetraders.api.requester import Call, Params, Requester
 from spacetraders.api.retry import RetryPolicy
 from spacetraders.api.tokens import mask_token
 from spacetraders.api.trade_models import Cargo, Contract, ContractResult, DeliverResult, ShipPurchase, TradeResult
+from spacetraders.api.travel_models import (
+    ChartResult,
+    Construction,
+    Cooldown,
+    JumpGate,
+    JumpResult,
+    SupplyResult,
+    WarpResult,
+)
 from spacetraders.clock import Clock, SystemClock
 
 logger = logging.getLogger("spacetraders.api")
@@ -305,6 +314,44 @@ class SpaceTradersClient:
         """Buy a ship at the yard at `waypoint`, where one of our ships must be."""
         payload: Json = {"shipType": ship_type, "waypointSymbol": waypoint}
         return ShipPurchase.from_json(await self._data("POST", "/my/ships", json=payload, repeatable=False))
+
+    # -- travel between systems (ECONOMY.md §15; models in travel_models.py) ----------------
+
+    async def get_jump_gate(self, system: str, waypoint: str) -> JumpGate:
+        path = f"/systems/{_seg(system)}/waypoints/{_seg(waypoint)}/jump-gate"
+        return JumpGate.from_json(await self._data("GET", path, public=True))
+
+    async def get_construction(self, system: str, waypoint: str) -> Construction:
+        path = f"/systems/{_seg(system)}/waypoints/{_seg(waypoint)}/construction"
+        return Construction.from_json(await self._data("GET", path, public=True))
+
+    async def supply_construction(self, system: str, waypoint: str, ship: str, good: str, units: int) -> SupplyResult:
+        """Not resent after a lost attempt: the goods may already have been delivered."""
+        if units < 1:
+            raise ValueError("units must be at least 1")
+        path = f"/systems/{_seg(system)}/waypoints/{_seg(waypoint)}/construction/supply"
+        payload: Json = {"shipSymbol": ship, "tradeSymbol": good, "units": units}
+        return SupplyResult.from_json(await self._data("POST", path, json=payload, repeatable=False))
+
+    async def jump(self, ship: str, gate: str) -> JumpResult:
+        """Jump to a connected gate (another system). Costs credits and starts a cooldown,
+        so a lost attempt is not resent (`CooldownError` would follow if it executed)."""
+        data = await self._data("POST", f"/my/ships/{_seg(ship)}/jump", json={"waypointSymbol": gate}, repeatable=False)
+        return JumpResult.from_json(data)
+
+    async def warp(self, ship: str, waypoint: str) -> WarpResult:
+        """Warp (warp drive needed) to a waypoint of another system; not resent when lost."""
+        path = f"/my/ships/{_seg(ship)}/warp"
+        return WarpResult.from_json(await self._data("POST", path, json={"waypointSymbol": waypoint}, repeatable=False))
+
+    async def get_cooldown(self, ship: str) -> Cooldown | None:
+        """The ship's cooldown, or None when it has none (the server answers 204)."""
+        body = await self._body("GET", f"/my/ships/{_seg(ship)}/cooldown")
+        return None if body is None else Cooldown.from_json(self._unwrap(body))
+
+    async def chart(self, ship: str) -> ChartResult:
+        """Chart the waypoint the ship is at; a resent lost attempt would answer 4230."""
+        return ChartResult.from_json(await self._data("POST", f"/my/ships/{_seg(ship)}/chart", repeatable=False))
 
 
 def _positive(units: int) -> None:
