@@ -68,7 +68,7 @@ class NavigateOutcome:
             "replaced_container_id": self.replaced_container_id,
             "fuel": {"current": self.fuel[0], "capacity": self.fuel[1]},
             "seconds": r.seconds, "fuel_used": r.fuel, "refuels": r.refuels, "refuel_units": r.refuel_units,
-            "jumps": r.jumps, "jump_fees": r.known_fees, "jump_fees_unknown": r.fees_unknown,
+            "jumps": r.jumps, "jump_fees": r.known_fees, "cost": r.known_cost, "cost_unknown": r.cost_unknown,
             "legs": [leg.as_dict() for leg in r.legs], "notes": list(self.notes),
         }
 

@@ -117,18 +117,24 @@ def _render_route(console: Console, outcome: NavigateOutcome) -> None:
     if outcome.action == "planned":
         title += " — dry run: nothing moved, nothing started"
     table = Table(title=title)
-    for column in ("#", "leg", "from", "to", "mode", "time", "fuel", "refuel first", "fuel after", "fee"):
+    for column in ("#", "leg", "from", "to", "mode", "time", "fuel", "refuel first", "fuel after", "credits"):
         table.add_column(column, no_wrap=True)
     for i, leg in enumerate(route.legs, start=1):
-        fee = "-" if leg.kind != "jump" else (f"{leg.fee:,}" if leg.fee is not None else "unknown")
+        spent = leg.fee if leg.kind == "jump" else (leg.refuel_cost if leg.refuel else 0)
+        credits = "-" if spent == 0 else (f"{spent:,}" if spent is not None else "unknown")
         table.add_row(str(i), leg.kind, leg.origin, leg.destination, str(leg.mode or "-"), _duration(leg.seconds),
-                      str(leg.fuel), f"+{leg.refuel}" if leg.refuel else "-", str(leg.fuel_after), fee)
+                      str(leg.fuel), f"+{leg.refuel}" if leg.refuel else "-", str(leg.fuel_after), credits)
     if route.legs:
         console.print(table)
-    fees = f"{route.known_fees:,} credits" + (" + unknown" if route.fees_unknown else "")
+    if not route.cost_unknown:
+        cost = f"{route.known_cost:,} credits"
+    elif route.known_cost:
+        cost = f"at least {route.known_cost:,} credits (some prices never stored)"
+    else:
+        cost = "unknown (no FUEL or ANTIMATTER price stored on the way: `scout markets` stores them)"
     console.print(f"{len(route.legs)} leg(s), {_duration(route.seconds)}, fuel {route.fuel} "
                   f"(tank {outcome.fuel[0]}/{outcome.fuel[1]}), {route.refuels} refuel(s) of {route.refuel_units} "
-                  f"unit(s), {route.jumps} jump(s), fees {fees}")
+                  f"unit(s), {route.jumps} jump(s), cost {cost}")
     if outcome.container_id:
         verb = "replaced" if outcome.action == "replaced" else "started"
         console.print(f"{verb}: container {outcome.container_id}"

@@ -38,6 +38,7 @@ _MODES: dict[ModeChoice, tuple[FlightMode, ...]] = {
 }
 
 NAVIGATE, JUMP = "navigate", "jump"
+FUEL_PER_MARKET_UNIT = 100  # a refuel buys market units of FUEL, each 100 units of the tank
 
 
 class Unreachable(ValueError):
@@ -55,6 +56,7 @@ class Site:
     x: int
     y: int
     sells_fuel: bool = False
+    fuel_price: int | None = None  # credits per market unit, when a stored snapshot says
 
     @property
     def point(self) -> Point:
@@ -90,11 +92,17 @@ class Leg:
     refuel: int = 0  # fuel units bought at the origin before leaving
     fuel_after: int = 0
     fee: int | None = None  # jump fee (credits) when known
+    refuel_cost: int | None = None  # credits for the refuel when the seller's price is known
+
+    @property
+    def cost_unknown(self) -> bool:
+        return (self.kind == JUMP and self.fee is None) or (self.refuel > 0 and self.refuel_cost is None)
 
     def as_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "origin": self.origin, "destination": self.destination,
                 "mode": str(self.mode) if self.mode else None, "seconds": self.seconds, "fuel": self.fuel,
-                "refuel": self.refuel, "fuel_after": self.fuel_after, "fee": self.fee}
+                "refuel": self.refuel, "refuel_cost": self.refuel_cost, "fuel_after": self.fuel_after,
+                "fee": self.fee}
 
 
 @dataclass(frozen=True)
@@ -128,8 +136,14 @@ class Route:
         return sum(leg.fee or 0 for leg in self.legs)
 
     @property
-    def fees_unknown(self) -> bool:
-        return any(leg.kind == JUMP and leg.fee is None for leg in self.legs)
+    def known_cost(self) -> int:
+        """Credits the route spends that are known: jump fees and refuels at stored prices."""
+        return self.known_fees + sum(leg.refuel_cost or 0 for leg in self.legs)
+
+    @property
+    def cost_unknown(self) -> bool:
+        """Some fee or fuel price was never stored: the real cost is above known_cost."""
+        return any(leg.cost_unknown for leg in self.legs)
 
 
 def plan_route(
@@ -287,8 +301,16 @@ def _moves(
                 continue
             burn = fuel_cost(dist, mode, ship.capacity)
             seconds = travel_time(dist, ship.speed, mode)
-            leg = Leg(NAVIGATE, label.node, other, mode, seconds, burn, bought, fuel - burn)
+            leg = Leg(NAVIGATE, label.node, other, mode, seconds, burn, bought, fuel - burn,
+                      refuel_cost=refuel_cost(bought, here.fuel_price))
             yield (label.seconds + seconds, label.bought + bought, other, fuel - burn, label.legs + (leg,))
+
+
+def refuel_cost(units: int, price: int | None) -> int | None:
+    """What buying `units` of tank costs at `price` per market unit (0 when nothing is bought)."""
+    if units <= 0:
+        return 0
+    return None if price is None else math.ceil(units / FUEL_PER_MARKET_UNIT) * price
 
 
 def _with_fuel(legs: Sequence[Leg], fuel: int) -> list[Leg]:

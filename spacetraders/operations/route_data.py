@@ -69,7 +69,9 @@ async def load_route_map(db: Database, api: SpaceTradersClient, ship: Ship, dest
     needs_fuel = ship.fuel.capacity > 0
     markets = [w.symbol for w in waypoints.values() if MARKETPLACE in w.traits]
     sellers = await fuel_sellers(db, api, markets) if needs_fuel else {}
-    sites = {w.symbol: Site(w.symbol, w.x, w.y, sellers.get(w.symbol, False)) for w in waypoints.values()}
+    prices = await asyncio.to_thread(stored_asks, db, [m for m, sells in sellers.items() if sells], FUEL)
+    sites = {w.symbol: Site(w.symbol, w.x, w.y, sellers.get(w.symbol, False), prices.get(w.symbol))
+             for w in waypoints.values()}
     gates = None
     if here != there:
         gate = next((w.symbol for w in waypoints.values() if w.type == JUMP_GATE and system_of(w.symbol) == here), None)
@@ -144,7 +146,7 @@ async def explore_gates(db: Database, api: SpaceTradersClient, origin_gate: str,
             if other not in seen:
                 seen.add(other)
                 queue.append(other)
-    fees = await asyncio.to_thread(_stored_fees, db, list(connections))
+    fees = await asyncio.to_thread(stored_asks, db, list(connections), ANTIMATTER)  # one per jump
     return GateNetwork(connections, systems, fees)
 
 
@@ -157,16 +159,17 @@ def under_construction(waypoint: Waypoint) -> bool:
     return bool(waypoint.raw.get("isUnderConstruction")) or UNDER_CONSTRUCTION in waypoint.traits
 
 
-def _stored_fees(db: Database, gates: list[str]) -> dict[str, int]:
-    """The ANTIMATTER ask last read at each gate's market: what one jump from it costs."""
-    fees: dict[str, int] = {}
+def stored_asks(db: Database, markets: list[str], good: str) -> dict[str, int]:
+    """The price to buy `good` last stored for each market that has one (FUEL for refuels,
+    ANTIMATTER at a gate: the fee of one jump from it)."""
+    asks: dict[str, int] = {}
     with db.read() as session:
-        for gate in gates:
+        for market in markets:
             try:
-                view = market_with_goods(session, gate)
+                view = market_with_goods(session, market)
             except NotFound:
                 continue
-            price = next((g.purchase_price for g in view.goods if g.symbol == ANTIMATTER), None)
+            price = next((g.purchase_price for g in view.goods if g.symbol == good), None)
             if price is not None:
-                fees[gate] = price
-    return fees
+                asks[market] = price
+    return asks

@@ -47,6 +47,15 @@ def test_multi_hop_refuels_at_the_seller_when_the_tank_requires_it() -> None:
     assert route.refuel_units == 100 and route.refuels == 1
 
 
+def test_refuel_cost_comes_from_the_sellers_stored_price_per_market_unit() -> None:
+    priced = dict(LINE, **{"X1-AA-F": Site("X1-AA-F", 100, 0, sells_fuel=True, fuel_price=72)})
+    route = plan_route(ship(fuel=150), "X1-AA-B", priced)
+    assert route.legs[1].refuel == 100 and route.legs[1].refuel_cost == 72  # 100 tank units = 1 market unit
+    assert route.known_cost == 72 and not route.cost_unknown
+    unpriced = plan_route(ship(fuel=150), "X1-AA-B", LINE)
+    assert unpriced.legs[1].refuel_cost is None and unpriced.cost_unknown and unpriced.known_cost == 0
+
+
 def test_burn_is_chosen_when_a_full_tank_pays_for_it() -> None:
     route = plan_route(ship(at="X1-AA-F", fuel=10, capacity=400), "X1-AA-B", LINE)
     (leg,) = route.legs
@@ -104,7 +113,7 @@ def test_gate_crossing_jumps_through_the_chain_and_waits_the_cooldown_between_ju
                      ("navigate", "X1-BB-G", "X1-BB-D")]
     jumps = [leg for leg in route.legs if leg.kind == JUMP]
     assert jumps[0].seconds == 0 and jumps[1].seconds == jump_cooldown(1000) == 315
-    assert jumps[0].fee == 5000 and jumps[1].fee is None and route.fees_unknown and route.jumps == 2
+    assert jumps[0].fee == 5000 and jumps[1].fee is None and route.cost_unknown and route.jumps == 2
     assert route.legs[-1].fuel_after == 300 - route.legs[0].fuel - route.legs[-1].fuel
 
 
