@@ -84,10 +84,15 @@ async def navigate_ship(
         route = await plan_for_ship(db, api, ship, request.destination, request.mode, now=now)
     except Unreachable as exc:
         raise SpacetradersError(f"cannot reach {request.destination} from {ship.nav.waypoint_symbol}: {exc}") from None
+    notes: tuple[str, ...] = ()
+    if ship.nav.status == "IN_TRANSIT" and ship.nav.route.arrival is not None:
+        wait = max(0, round((ship.nav.route.arrival - now).total_seconds()))
+        notes += (f"in transit: the route starts at {ship.nav.waypoint_symbol} on arrival, in {wait}s",)
     base = NavigateOutcome(request.ship, ship.nav.waypoint_symbol, request.destination, request.mode, route,
-                           "planned", (ship.fuel.current, ship.fuel.capacity))
+                           "planned", (ship.fuel.current, ship.fuel.capacity), notes=notes)
     if request.dry_run:
-        notes = (f"container {driver.container_id} drives this ship now; starting needs --replace",) if driver else ()
+        if driver is not None:
+            notes += (f"container {driver.container_id} drives this ship now; starting needs --replace",)
         return _with(base, notes=notes)
     if not route.legs:
         return _with(base, action="arrived", notes=(f"{request.ship} is already at {request.destination}",))
@@ -118,8 +123,8 @@ def _start(db: Database, base: NavigateOutcome, ship: Ship, driver: Driver | Non
         container_id = container.container_id
     with db.read() as session:
         running = bool(live_daemons(session, now=now))
-    notes = () if running else ("no daemon is running: the navigation is queued; start one with "
-                                "`spacetraders daemon start`",)
+    notes = base.notes if running else base.notes + (
+        "no daemon is running: the navigation is queued; start one with `spacetraders daemon start`",)
     return _with(base, action="replaced" if replaced else "created", container_id=container_id,
                  replaced_container_id=replaced, notes=notes)
 
