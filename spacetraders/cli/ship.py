@@ -117,13 +117,16 @@ def _render_route(console: Console, outcome: NavigateOutcome) -> None:
     if outcome.action == "planned":
         title += " — dry run: nothing moved, nothing started"
     table = Table(title=title)
-    for column in ("#", "leg", "from", "to", "mode", "time", "fuel", "refuel first", "fuel after", "credits"):
-        table.add_column(column, no_wrap=True)
+    table.add_column("#", no_wrap=True)
+    table.add_column("leg", overflow="fold", ratio=1)  # the only column that wraps in a narrow terminal
+    for column in ("mode", "time", "fuel", "refuel", "left", "credits"):
+        table.add_column(column, no_wrap=True, justify="right" if column != "mode" else "left")
     for i, leg in enumerate(route.legs, start=1):
         spent = leg.fee if leg.kind == "jump" else (leg.refuel_cost if leg.refuel else 0)
-        credits = "-" if spent == 0 else (f"{spent:,}" if spent is not None else "unknown")
-        table.add_row(str(i), leg.kind, leg.origin, leg.destination, str(leg.mode or "-"), _duration(leg.seconds),
-                      str(leg.fuel), f"+{leg.refuel}" if leg.refuel else "-", str(leg.fuel_after), credits)
+        credits = "-" if spent == 0 else (f"{spent:,}" if spent is not None else "?")
+        table.add_row(str(i), f"{leg.kind} {leg.origin} → {leg.destination}", str(leg.mode or "-"),
+                      _duration(leg.seconds), str(leg.fuel), f"+{leg.refuel}" if leg.refuel else "-",
+                      str(leg.fuel_after), credits)
     if route.legs:
         console.print(table)
     if not route.cost_unknown:

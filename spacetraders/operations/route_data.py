@@ -136,7 +136,7 @@ async def explore_gates(db: Database, api: SpaceTradersClient, origin_gate: str,
         if system not in systems:
             info = await api.get_system(system)
             systems[system] = Point(info.x, info.y)
-        if gate != origin_gate and not await _finished(api, gate):
+        if not await _finished(api, gate):  # the origin too: the cache may not say
             continue
         if system == target_system:
             connections[gate] = ()

@@ -78,7 +78,7 @@ def test_dry_run_prints_the_route_and_writes_nothing(capsys, db, db_url, game): 
     human = cli(capsys, "--db", db_url, "ship", "navigate", game["frigate"], target, "--dry-run")
     assert human.code == 0, human.err
     assert "dry run" in human.out and "jump" in human.out and "refuel" in human.out and target in human.out
-    assert "cost" in human.out and "credits" in human.out
+    assert "cost" in human.out and "credits" in human.out and "refuel" in human.out  # 80 columns (pytest's)
     data = cli(capsys, "--db", db_url, "--json", "ship", "navigate", game["frigate"], target, "--dry-run").json()
     assert data["dry_run"] is True and data["container_id"] is None and data["jumps"] == 1
     assert data["legs"][-1]["destination"] == target and data["seconds"] == sum(leg["seconds"] for leg in data["legs"])
