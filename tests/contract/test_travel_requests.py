@@ -19,7 +19,8 @@ from tests.contract.test_client_requests import BASE_URL, HttpxOpenAPIRequest, o
 
 class Recording(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner, self.requests = inner, []
+        self.inner = inner
+        self.requests: list[httpx.Request] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
