@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from spacetraders.api.models import Ship
 from spacetraders.application.navigation import NavigateOutcome, NavigateRequest, navigate_ship
 from spacetraders.application.queries_assignments import list_assignments
 from spacetraders.application.ship_actions import (
@@ -39,7 +40,7 @@ def list_(ctx: typer.Context) -> None:
     player = app.player()
     assert player is not None
 
-    async def go():  # type: ignore[no-untyped-def]
+    async def go() -> list[Ship]:
         async with app.api(player.token) as api:
             return await fetch_ships(app.database(), api, player.player_id, now=utcnow())
 
@@ -47,14 +48,13 @@ def list_(ctx: typer.Context) -> None:
     assigned = _assigned(app, player.player_id)
     views = [ship_view(s, assigned.get(s.symbol)) for s in ships]
 
-    def render(console) -> None:  # type: ignore[no-untyped-def]
+    def render(console: Console) -> None:
         table = Table(title=f"Ships of {player.agent_symbol}")
         for column in ("ship", "role", "waypoint", "status", "mode", "fuel", "speed", "container"):
             table.add_column(column)
-        for v in views:
-            fuel = v["fuel"]
-            table.add_row(v["symbol"], v["role"], v["waypoint"], v["nav_status"], v["flight_mode"],
-                          f"{fuel['current']}/{fuel['capacity']}", str(v["engine_speed"]), v["container_id"] or "-")
+        for s in ships:
+            table.add_row(s.symbol, s.role, s.nav.waypoint_symbol, s.nav.status, s.nav.flight_mode,
+                          f"{s.fuel.current}/{s.fuel.capacity}", str(s.engine_speed), assigned.get(s.symbol) or "-")
         console.print(table)
 
     app.emit({"ships": views}, render)
@@ -68,13 +68,13 @@ def info(ctx: typer.Context, ship: str = typer.Argument(..., help="Ship symbol, 
     player = app.player()
     assert player is not None
 
-    async def go():  # type: ignore[no-untyped-def]
+    async def go() -> Ship:
         async with app.api(player.token) as api:
             return await fetch_ship(app.database(), api, player.player_id, symbol, now=utcnow())
 
     view = ship_view(app.run(go()), _assigned(app, player.player_id).get(symbol))
 
-    def render(console) -> None:  # type: ignore[no-untyped-def]
+    def render(console: Console) -> None:
         table = Table(show_header=False, title=symbol)
         for key, value in view.items():
             table.add_row(key, str(value if value is not None else "-"))

@@ -108,6 +108,10 @@ def test_navigate_starts_a_container_and_the_busy_ship_is_refused(capsys, db, db
         refused = cli(capsys, "--db", db_url, "ship", *action)
         _one_error_line(refused, f"stop it first: `spacetraders container stop {container_id}`")
     assert cli(capsys, "--db", db_url, "ship", "cargo", ship).code == 0  # a read is not driving
+    listed = cli(capsys, "--db", db_url, "--json", "ship", "list").json()["ships"]
+    assert next(s for s in listed if s["symbol"] == ship)["container_id"] == container_id
+    human = cli(capsys, "--db", db_url, "ship", "list")
+    assert human.code == 0 and "Ships of COOPER" in human.out
     assert _counts(db) == (1, 1)
 
     replaced = cli(capsys, "--db", db_url, "--json", "ship", "navigate", ship, target, "--replace")
