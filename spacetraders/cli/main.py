@@ -33,7 +33,9 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "assignments": LazyCommand("spacetraders.cli.assignments", "app", "Ship assignments: list, release, fix."),
     "player": LazyCommand("spacetraders.cli.player", "app", "Players (agents): register, add, token, list, info, use."),
-    "ship": LazyCommand("spacetraders.cli.ship", "app", "Ships: list, info."),
+    "ship": LazyCommand(
+        "spacetraders.cli.ship", "app", "Ships: list, info, navigate, and one-off actions (orbit, dock, refuel, trade...)."
+    ),
     "sim": LazyCommand("spacetraders.cli.sim", "app", "Run the local simulator of the game server."),
     "waypoint": LazyCommand("spacetraders.cli.waypoint", "app", "Waypoints of a system (cached from the API)."),
     "market": LazyCommand("spacetraders.cli.market", "app", "Market data gathered by scout tours."),

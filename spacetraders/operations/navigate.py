@@ -1,0 +1,192 @@
+"""`NavigateCommand`: fly one ship to a destination along the quickest fuel-aware route.
+
+Every start (first run, restart, recovery) reads the ship, waits for a flight in progress
+to land, and plans again from where the ship really is: a restarted navigation resumes
+from its current position and never repeats a leg or a jump already made (the server's
+nav state, not our progress, says what was done). Legs run one by one: refuel first where
+the plan says so (dock, refuel, orbit), set the leg's flight mode, navigate, sleep until
+arrival (stop-aware); a jump waits out the reactor cooldown first. A leg the server refuses
+for fuel or cooldown reasons triggers a fresh plan; a few such re-plans in a row fail the
+container and the supervisor's restart policy takes over.
+
+Refuels and jumps spend credits: they live in `_refuel` and `_jump` only, so a ledger (and
+intent records for restart safety) can wrap them without touching the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from spacetraders.api.errors import (
+    AlreadyAtDestinationError,
+    CooldownError,
+    InsufficientFuelError,
+    InTransitError,
+    NotFoundError,
+)
+from spacetraders.api.models import Fuel, Ship, ShipNav
+from spacetraders.domain.navigation import FlightMode
+from spacetraders.domain.routing import JUMP, Leg, ModeChoice, Route, Unreachable
+from spacetraders.operations.base import ContainerContext
+from spacetraders.operations.registry import register
+from spacetraders.operations.route_data import plan_for_ship
+from spacetraders.persistence.universe import store_ships, update_ship_nav
+
+COMMAND_TYPE = "NavigateCommand"
+MAX_REPLANS = 3
+ARRIVAL_SLOP_S = 1.0  # the server's arrival time and ours differ by about a second
+IN_TRANSIT, IN_ORBIT, DOCKED = "IN_TRANSIT", "IN_ORBIT", "DOCKED"
+
+
+class NavigationFailed(RuntimeError):
+    """The ship cannot get there now; the supervisor's restart policy takes over."""
+
+
+@dataclass(frozen=True)
+class NavigateParams:
+    ship_symbol: str
+    destination: str
+    mode: ModeChoice = ModeChoice.AUTO
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> NavigateParams:
+        try:
+            return cls(str(params["ship_symbol"]), str(params["destination"]), ModeChoice(params.get("mode", "auto")))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"bad NavigateCommand params: {exc}") from None
+
+
+@register(COMMAND_TYPE)
+async def run_navigate(ctx: ContainerContext) -> None:
+    await Navigation(ctx, NavigateParams.from_params(ctx.params)).run()
+
+
+class Navigation:
+    def __init__(self, ctx: ContainerContext, params: NavigateParams) -> None:
+        self.ctx = ctx
+        self.p = params
+        self._ship: Ship | None = None
+
+    @property
+    def ship(self) -> Ship:
+        assert self._ship is not None, "ship read before use"
+        return self._ship
+
+    async def run(self) -> None:
+        ctx, p = self.ctx, self.p
+        for attempt in range(1, MAX_REPLANS + 1):
+            await self._refresh()
+            if not await self._land():
+                return
+            if self.ship.nav.waypoint_symbol == p.destination:
+                ctx.log.info("Arrived: %s is at %s", p.ship_symbol, p.destination)
+                return
+            route = await self._plan()
+            ctx.log.info("Route %s -> %s: %d leg(s), %d jump(s), %d refuel(s), ~%ds (plan %d)", route.origin,
+                         route.destination, len(route.legs), route.jumps, route.refuels, route.seconds, attempt)
+            try:
+                for i, leg in enumerate(route.legs, start=1):
+                    if ctx.stopping:
+                        return
+                    ctx.log.info("Leg %d/%d: %s %s -> %s%s", i, len(route.legs), leg.kind, leg.origin,
+                                 leg.destination, f" ({leg.mode})" if leg.mode else "")
+                    if not await (self._jump(leg) if leg.kind == JUMP else self._fly(leg)):
+                        return
+            except (InsufficientFuelError, CooldownError, InTransitError, AlreadyAtDestinationError) as exc:
+                ctx.log.warning("Leg refused (%s); planning again from where the ship is", exc)
+                if not await ctx.sleep(ARRIVAL_SLOP_S):
+                    return
+                continue
+            if self.ship.nav.waypoint_symbol == p.destination:
+                ctx.log.info("Arrived: %s is at %s", p.ship_symbol, p.destination)
+                return
+        raise NavigationFailed(f"{p.ship_symbol} did not reach {p.destination} after {MAX_REPLANS} plans")
+
+    async def _plan(self) -> Route:
+        try:
+            return await plan_for_ship(self.ctx.db, self.ctx.api, self.ship, self.p.destination, self.p.mode,
+                                       now=self.ctx.clock.now())
+        except Unreachable as exc:
+            raise NavigationFailed(f"cannot reach {self.p.destination}: {exc}") from None
+
+    # -- legs ------------------------------------------------------------------------------
+
+    async def _fly(self, leg: Leg) -> bool:
+        api, symbol = self.ctx.api, self.p.ship_symbol
+        if leg.refuel and self.ship.fuel.current < self.ship.fuel.capacity:
+            await self._refuel()
+        if self.ship.nav.status == DOCKED:
+            await self._save(await api.orbit(symbol))
+        mode = FlightMode(leg.mode or FlightMode.CRUISE)
+        if self.ship.nav.flight_mode != mode:
+            await self._save(await api.set_flight_mode(symbol, mode))
+        result = await api.navigate(symbol, leg.destination)
+        await self._save(result.nav, result.fuel)
+        return await self._land()
+
+    async def _refuel(self) -> None:
+        api, symbol = self.ctx.api, self.p.ship_symbol
+        await self._save(await api.dock(symbol))
+        refuel = await api.refuel(symbol)
+        await self._save(self.ship.nav, refuel.fuel)
+        self.ctx.log.info("Refuelled at %s: %d/%d fuel for %d credits (credits after: %d)",
+                          self.ship.nav.waypoint_symbol, refuel.fuel.current, refuel.fuel.capacity,
+                          refuel.price, refuel.credits)
+        await self._save(await api.orbit(symbol))
+
+    async def _jump(self, leg: Leg) -> bool:
+        api, symbol = self.ctx.api, self.p.ship_symbol
+        if self.ship.nav.status == DOCKED:
+            await self._save(await api.orbit(symbol))
+        cooldown = await api.get_cooldown(symbol)
+        if cooldown is not None and cooldown.remaining_seconds > 0:
+            self.ctx.log.info("Waiting %ds for the jump cooldown", cooldown.remaining_seconds)
+            if not await self.ctx.sleep(cooldown.remaining_seconds + ARRIVAL_SLOP_S):
+                return False
+        result = await api.jump(symbol, leg.destination)
+        self.ctx.log.info("Jumped %s -> %s for %d credits (credits after: %d)", leg.origin, leg.destination,
+                          result.fee, result.agent.credits)
+        await self._save(result.nav)
+        return True
+
+    async def _land(self) -> bool:
+        """Sleep until the flight in progress lands (stop-aware); the ship is then in orbit."""
+        nav = self.ship.nav
+        if nav.status != IN_TRANSIT:
+            return True
+        if nav.route.arrival is not None:
+            seconds = (nav.route.arrival - self.ctx.clock.now()).total_seconds()
+            self.ctx.log.info("In transit to %s: %.0fs to arrival", nav.waypoint_symbol, max(0.0, seconds))
+            if seconds > 0 and not await self.ctx.sleep(seconds + ARRIVAL_SLOP_S):
+                return False
+        await self._save(dataclasses.replace(nav, status=IN_ORBIT))
+        return True
+
+    # -- the ship --------------------------------------------------------------------------
+
+    async def _refresh(self) -> None:
+        try:
+            ship = await self.ctx.api.get_ship(self.p.ship_symbol)
+        except NotFoundError:
+            raise NavigationFailed(f"ship {self.p.ship_symbol} is not this player's") from None
+        self._ship = ship
+
+        def write() -> None:
+            with self.ctx.db.transaction() as uow:
+                store_ships(uow.session, self.ctx.player_id, [ship], now=self.ctx.clock.now())
+
+        await asyncio.to_thread(write)
+
+    async def _save(self, nav: ShipNav, fuel: Fuel | None = None) -> None:
+        self._ship = dataclasses.replace(self.ship, nav=nav, fuel=fuel or self.ship.fuel)
+        ship = self._ship
+
+        def write() -> None:
+            with self.ctx.db.transaction() as uow:
+                update_ship_nav(uow.session, self.ctx.player_id, ship.symbol, ship.nav, ship.fuel,
+                                now=self.ctx.clock.now())
+
+        await asyncio.to_thread(write)
