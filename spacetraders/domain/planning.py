@@ -1,16 +1,18 @@
 """Scout-tour planning: split a system's markets among ships, order each ship's loop.
 
-Objective (min-max). A scout tour repeats forever, so what matters is the time one ship
-needs to go round its loop once: that is how stale its markets' data can get. A ship's
-*tour time* is
+Objective (min-max). A scout tour repeats forever. A ship's *loop* (`cycle_seconds`) is
+one full closed loop through its markets, back to the first: once tours run, it is how
+stale its markets' data can get (the revisit period). Its *first pass* is
 
     approach_seconds + cycle_seconds
 
-where `cycle_seconds` is one full closed loop through its markets (back to the first) and
-`approach_seconds` the flight from where the ship is now to the first market of the loop.
-The loop is started at the market the ship reaches soonest, so the approach only decides
-which ship takes which loop and where it joins it. The plan minimises the longest tour
-time over all ships (`makespan_seconds`), then the sum of tour times.
+where `approach_seconds` is the flight from where the ship is now to the first market of
+the loop. The loop is started at the market the ship reaches soonest.
+
+- `Objective.PERIOD` (default): minimise the longest loop (`Plan.period_seconds`), then
+  the longest first pass (`makespan_seconds`), then the sum of first passes. The approach
+  is paid once, the loop every cycle, for days.
+- `Objective.FIRST_PASS`: minimise the longest first pass, then the sum (to scout once).
 
 Times come from `spacetraders.domain.navigation` (travel_time, fuel_cost):
 - Markets at one coordinate (a planet, its moons and stations) form one stop and are
@@ -39,13 +41,14 @@ from typing import Protocol, TypeVar
 from spacetraders.domain.navigation import Point, distance
 from spacetraders.domain.tour_costs import Stop, build_tour, group_stops, ship_costs
 from spacetraders.domain.tour_search import TourSearch
-from spacetraders.domain.tour_types import Leg, MarketSite, Plan, ShipSpec, Tour
+from spacetraders.domain.tour_types import Leg, MarketSite, Objective, Plan, ShipSpec, Tour
 
 RESTARTS = 3  # independent searches from different constructions: steadier results than one long one
 
 __all__ = [
     "Leg",
     "MarketSite",
+    "Objective",
     "Plan",
     "ShipSpec",
     "Tour",
@@ -61,25 +64,31 @@ def plan_tours(
     *,
     time_limit_s: float = 0.5,
     seed: int = 0,
+    objective: Objective = Objective.PERIOD,
 ) -> Plan:
     """Assign every market to exactly one ship and order each ship's loop (min-max)."""
     _validate(ships, markets)
     deadline = time.monotonic() + time_limit_s
     stops = group_stops(markets)
     costs = [ship_costs(ship, stops) for ship in ships]
-    search = TourSearch(costs, len(stops), seed)
+    search = TourSearch(costs, len(stops), seed, period=objective is Objective.PERIOD)
     needs_exact = any(s.fuel_capacity > 0 for s in ships) and not all(s.sells_fuel for s in stops)
-    exact = (lambda orders: plan_from_orders(ships, stops, orders).makespan_seconds) if needs_exact else None
+    exact = (lambda orders: plan_from_orders(ships, stops, orders, objective).key()) if needs_exact else None
     orders = search.run(
         iterations=_iterations(len(stops), len(ships), time_limit_s), deadline=deadline, exact=exact, restarts=RESTARTS
     )
-    return plan_from_orders(ships, stops, orders)
+    return plan_from_orders(ships, stops, orders, objective)
 
 
-def plan_from_orders(ships: Sequence[ShipSpec], stops: Sequence[Stop], orders: Sequence[Sequence[int]]) -> Plan:
+def plan_from_orders(
+    ships: Sequence[ShipSpec],
+    stops: Sequence[Stop],
+    orders: Sequence[Sequence[int]],
+    objective: Objective = Objective.PERIOD,
+) -> Plan:
     """The plan for given cyclic stop orders (one per ship), timed exactly as flown."""
     tours = tuple(build_tour(ship, stops, order) for ship, order in zip(ships, orders, strict=True))
-    return Plan(tours=tours, makespan_seconds=max(t.seconds for t in tours))
+    return Plan(tours=tours, makespan_seconds=max(t.seconds for t in tours), objective=objective)
 
 
 def _iterations(n_stops: int, n_ships: int, time_limit_s: float) -> int:
