@@ -11,7 +11,9 @@ Ruin removes a neighbourhood of stops (often round the longest tour) or scattere
 recreate inserts them greedily where they raise the makespan least; the descent applies
 the best relocate (any tour to any other) or swap (longest tour against nearby stops)
 until none improves, re-optimising each changed loop with 2-opt and or-opt. A solution
-slightly worse than the best is accepted early on (threshold shrinking to zero). The
+slightly worse than the best is accepted early on (threshold shrinking to zero). The best
+solution is polished by exchanging whole loops between ships (ships differ in speed and
+position, so this mostly shortens approaches: the second criterion). The
 search is deterministic for a seed: it runs a fixed number of iterations; `deadline`
 only cuts it short on a machine far slower than expected.
 """
@@ -116,9 +118,7 @@ class TourSearch:
             for x in range(n_stops)
         ]
         # ... and, for the longest tour, the stops its ship reaches soonest.
-        self.reachable = [
-            sorted(range(n_stops), key=lambda s, c=c: (c.approach[s], s))[:NEIGHBOURS] for c in self.costs
-        ]
+        self.reachable = [sorted(range(n_stops), key=lambda s: (c.approach[s], s))[:NEIGHBOURS] for c in self.costs]
 
     # --- state -----------------------------------------------------------------------------
     def key(self) -> Key:
@@ -305,6 +305,24 @@ class TourSearch:
                     best = (cand, a, x, b, y)
         return best
 
+    def _best_exchange(self, key: Key) -> tuple[Key, int, int] | None:
+        """Best swap of two ships' whole loops: ships differ in speed and position, so a
+        loop may suit another ship better (it mostly shortens approaches)."""
+        best: tuple[Key, int, int] | None = None
+        tops = (self._top3(self.prim), self._top3(self.cost))
+        for a in range(self.n_ships):
+            for b in range(a + 1, self.n_ships):
+                ta, tb = self.tours[a], self.tours[b]
+                if not ta and not tb:
+                    continue
+                ca, cb = self.costs[a], self.costs[b]
+                new_a = self._pair(ca.cycle(tb), min((ca.approach[s] for s in tb), default=0), not tb)
+                new_b = self._pair(cb.cycle(ta), min((cb.approach[s] for s in ta), default=0), not ta)
+                cand = self._candidate(key, a, b, new_a, new_b, tops)
+                if cand < key and (best is None or cand < best[0]):
+                    best = (cand, a, b)
+        return best
+
     def descend(self) -> None:
         while True:
             key = self.key()
@@ -325,6 +343,25 @@ class TourSearch:
                 self._set(b, rest_b[0][:wb] + [x] + rest_b[0][wb:])
                 continue
             return
+
+    def polish(self, score: Callable[[], Key]) -> None:
+        """Exchange whole loops between ships while that improves the score. Run once on
+        the final solution: it mostly fixes the second criterion (long approaches)."""
+        current = score()
+        while True:
+            exchange = self._best_exchange(self.key())
+            if exchange is None:
+                return
+            _, a, b = exchange
+            before = self.snapshot()
+            self.tours[a], self.tours[b] = before[b], before[a]
+            self._refresh(a)
+            self._refresh(b)
+            new = score()
+            if not new < current:
+                self.restore(before)
+                return
+            current = new
 
     # --- driver -----------------------------------------------------------------------------
     def _construct(self, restart: int) -> None:
@@ -368,7 +405,9 @@ class TourSearch:
             if best_score is None or tours_score < best_score:
                 best, best_score = tours, tours_score
         assert best is not None
-        return best
+        self.restore(best)
+        self.polish(score)
+        return self.snapshot()
 
     def _iterate(self, iterations: int, deadline: float, score: Callable[[], Key]) -> tuple[list[list[int]], Key]:
         best, best_score = self.snapshot(), score()
