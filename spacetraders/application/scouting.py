@@ -375,6 +375,7 @@ def _start(
             "iterations": request.iterations,
             "min_interval": request.min_interval,
             "start_delay": outcome.start_delay,
+            "period_seconds": outcome.cycle_seconds,  # the planned loop, for the map's freshness
         },
         take_from=replaced,  # --replace: the holder is ended and the ship moved, here
         now=now,

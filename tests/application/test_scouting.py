@@ -120,7 +120,8 @@ def test_creates_one_tour_container_per_ship_in_one_transaction(game: Game):
         assert container.command_type == "ScoutTourCommand"
         params = config_params(container)
         assert params == {"ship_symbol": outcome.ship_symbol, "system": game.system, "markets": list(outcome.markets),
-                          "iterations": 5, "min_interval": 120.0, "start_delay": outcome.start_delay}
+                          "iterations": 5, "min_interval": 120.0, "start_delay": outcome.start_delay,
+                          "period_seconds": outcome.cycle_seconds}
     assert len({t.start_delay for t in result.tours}) == 3  # staggered
     assert game.counts() == (3, 3, 3)  # ships table: the three probes
     check_invariants(game.db)
