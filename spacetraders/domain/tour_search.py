@@ -23,6 +23,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
+from operator import add, sub
 
 from spacetraders.domain.tour_costs import ShipCosts
 from spacetraders.domain.tour_split import split_giant_loop
@@ -95,6 +96,10 @@ def _or_opt(leg: Sequence[Sequence[int]], tour: list[int]) -> bool:
     return changed
 
 
+def _leg_of(leg: Sequence[Sequence[int]]) -> Callable[[int, int], int]:
+    return lambda u, v: leg[u][v]
+
+
 class TourSearch:
     def __init__(self, costs: Sequence[ShipCosts], n_stops: int, seed: int, period: bool = True) -> None:
         self.costs = list(costs)
@@ -112,6 +117,8 @@ class TourSearch:
         self.cycle: list[int] = [0] * self.n_ships  # cached loop time per tour
         self.min_approach: list[int] = [0] * self.n_ships  # cached nearest-stop approach
         self._insert_row: list[list[Cost] | None] = [None] * self.n_ships  # cached insertion costs
+        self._edge_cache: list[tuple[list[int], list[int]] | None] = [None] * self.n_ships
+        self.leg_t = [tuple(zip(*c.leg)) for c in self.costs]  # leg_t[v][x][u] = leg u -> x
         # Swap candidates: each stop's nearest stops (a granular neighbourhood).
         self.neighbours = [
             sorted((s for s in range(n_stops) if s != x), key=lambda s: (self.near[x][s], s))[:NEIGHBOURS]
@@ -144,6 +151,7 @@ class TourSearch:
         self.min_approach[ship] = min((c.approach[s] for s in t), default=0)
         self.prim[ship], self.cost[ship] = self._pair(self.cycle[ship], self.min_approach[ship], not t)
         self._insert_row[ship] = None
+        self._edge_cache[ship] = None
 
     def _insertion_row(self, ship: int) -> list[Cost]:
         row = self._insert_row[ship]
@@ -174,14 +182,26 @@ class TourSearch:
         if len(t) == 1:
             loop = row[t[0]] + leg[t[0]][stop] + c.visit[t[0]] + c.visit[stop]
             return (*self._pair(loop, new_approach, False), 1)
-        best, where = 1 << 60, 0
-        u = t[-1]
-        for k, v in enumerate(t):
-            delta = leg[u][stop] + row[v] - leg[u][v]
-            if delta < best:
-                best, where = delta, k
-            u = v
-        return (*self._pair(cycle + best + c.visit[stop], new_approach, False), where)
+        # Inserting before t[k] replaces the edge (t[k-1], t[k]); computed with map() over
+        # cached edges rather than a Python loop: this is the search's innermost operation.
+        if removed is None:
+            prev, base = self._edges(ship)
+        else:
+            prev = t[-1:] + t[:-1]
+            base = list(map(_leg_of(leg), prev, t))
+        col = self.leg_t[ship][stop]
+        deltas = list(map(sub, map(add, map(col.__getitem__, prev), map(row.__getitem__, t)), base))
+        best = min(deltas)
+        return (*self._pair(cycle + best + c.visit[stop], new_approach, False), deltas.index(best))
+
+    def _edges(self, ship: int) -> tuple[list[int], list[int]]:
+        """(the stop before each stop, the leg from it) of the ship's loop, cached."""
+        edges = self._edge_cache[ship]
+        if edges is None:
+            t = self.tours[ship]
+            prev = t[-1:] + t[:-1]
+            edges = self._edge_cache[ship] = (prev, list(map(_leg_of(self.costs[ship].leg), prev, t)))
+        return edges
 
     def _removal(self, ship: int, stop: int) -> tuple[list[int], int, int]:
         """(tour without `stop`, its cycle, its nearest approach)."""
@@ -413,7 +433,7 @@ class TourSearch:
         best, best_score = self.snapshot(), score()
         current_score = best_score
         for it in range(iterations):
-            if time.monotonic() > deadline:
+            if time.thread_time() > deadline:
                 break
             # Threshold acceptance: early on, accept a primary cost slightly worse than the
             # best one to leave local optima; the threshold shrinks to zero.
