@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spacetraders.api.client import SpaceTradersClient
-from spacetraders.application.scouting import _fetch_ship, _fuel_sellers, _split
+from spacetraders.application.scouting import fetch_ship, fuel_sellers, show_value, split_list
 from spacetraders.application.universe import MARKETPLACE, parse_ship_symbol, parse_system_symbol, system_waypoints
 from spacetraders.domain.navigation import Point, distance, system_of
 from spacetraders.domain.planning import MarketSite, ShipSpec
@@ -36,11 +36,11 @@ def parse_duration(text: str, option: str = "--max-age") -> int:
     else:
         match = _DURATION.fullmatch(value)
         if not value or match is None:
-            raise ConfigError(f"{option} must be a duration like 600, 10m or 1h30m, not {text!r}")
+            raise ConfigError(f"{option} must be a duration like 600, 10m or 1h30m, not {show_value(text)!r}")
         days, hours, minutes, secs = (int(g or 0) for g in match.groups())
         seconds = float(((days * 24 + hours) * 60 + minutes) * 60 + secs)
     if not math.isfinite(seconds) or not 1 <= seconds <= MAX_AGE_S:
-        raise ConfigError(f"{option} must be between 1 s and {MAX_AGE_S // 86400} days, not {text!r}")
+        raise ConfigError(f"{option} must be between 1 s and {MAX_AGE_S // 86400} days, not {show_value(text)!r}")
     return int(seconds)
 
 
@@ -57,13 +57,13 @@ class SizingRequest:
         if self.probes is not None and (
             isinstance(self.probes, bool) or not isinstance(self.probes, int) or not 1 <= self.probes <= MAX_PROBES
         ):
-            raise ConfigError(f"--probes must be between 1 and {MAX_PROBES}, not {self.probes}")
+            raise ConfigError(f"--probes must be between 1 and {MAX_PROBES}, not {show_value(self.probes)}")
         if not isinstance(self.max_age_seconds, int) or not 1 <= self.max_age_seconds <= MAX_AGE_S:
             raise ConfigError(f"--max-age must be between 1 s and {MAX_AGE_S // 86400} days")
 
     @classmethod
     def parse(cls, *, system: str, max_age: str, ships: str | None = None, probes: int | None = None) -> SizingRequest:
-        ship_list = [parse_ship_symbol(s) for s in _split(ships)] if ships is not None else None
+        ship_list = [parse_ship_symbol(s) for s in split_list(ships)] if ships is not None else None
         if ship_list is not None and not ship_list:
             raise ConfigError("--ships is empty: name at least one ship or leave it out")
         if ship_list is not None and len(set(ship_list)) != len(ship_list):
@@ -111,11 +111,11 @@ async def size_scouting(db: Any, api: SpaceTradersClient, request: SizingRequest
     if not markets:
         raise NotFound(f"system {request.system} has no marketplace")
     if request.ships is not None:
-        fetched = [await _fetch_ship(api, symbol) for symbol in request.ships]
+        fetched = [await fetch_ship(api, symbol) for symbol in request.ships]
         for ship in fetched:
             if ship.nav.system_symbol != request.system:
                 raise ConfigError(f"ship {ship.symbol} is in system {ship.nav.system_symbol}, not {request.system}")
-        sells = await _fuel_sellers(db, api, request.system, markets, fetched)
+        sells = await fuel_sellers(db, api, request.system, markets, fetched)
         ships = [ShipSpec(s.symbol, coords[s.nav.waypoint_symbol], s.engine_speed, s.fuel.capacity, s.fuel.current)
                  for s in fetched]
         fleet = "ships"

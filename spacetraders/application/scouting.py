@@ -49,6 +49,12 @@ MAX_ITERATIONS = 1_000_000_000  # ~30 years of 1-second tours: anything larger i
 MAX_MIN_INTERVAL_S = 30 * 86400.0
 
 
+def show_value(value: object) -> str:
+    """A number for an error line: a 10^400 typo should not fill the screen."""
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:12]}... ({len(text)} characters)"
+
+
 def objective_of(value: str | Objective) -> Objective:
     try:
         return Objective(value)
@@ -74,13 +80,13 @@ class ScoutRequest:
             raise ConfigError(f"--iterations must be a whole number, not {self.iterations!r}")
         if self.iterations != -1 and not 1 <= self.iterations <= MAX_ITERATIONS:
             raise ConfigError(
-                f"--iterations must be -1 (until stopped) or between 1 and {MAX_ITERATIONS}, not {self.iterations}"
+                f"--iterations must be -1 (until stopped) or between 1 and {MAX_ITERATIONS}, not {show_value(self.iterations)}"
             )
         if not isinstance(self.min_interval, (int, float)) or isinstance(self.min_interval, bool):
             raise ConfigError(f"--min-interval must be a number of seconds, not {self.min_interval!r}")
-        if not (math.isfinite(self.min_interval) and 0 <= self.min_interval <= MAX_MIN_INTERVAL_S):
+        if not (0 <= self.min_interval <= MAX_MIN_INTERVAL_S and math.isfinite(self.min_interval)):
             raise ConfigError(
-                f"--min-interval must be between 0 and {MAX_MIN_INTERVAL_S:.0f} seconds, not {self.min_interval}"
+                f"--min-interval must be between 0 and {MAX_MIN_INTERVAL_S:.0f} seconds, not {show_value(self.min_interval)}"
             )
 
     @classmethod
@@ -97,16 +103,16 @@ class ScoutRequest:
         objective: str | Objective = Objective.PERIOD,
     ) -> ScoutRequest:
         """Validate user input (ConfigError with one line) before anything is read or written."""
-        ship_list = [parse_ship_symbol(s) for s in _split(ships)]
+        ship_list = [parse_ship_symbol(s) for s in split_list(ships)]
         if not ship_list:
             raise ConfigError("no ships given: pass --ships SHIP[,SHIP...]")
         _refuse_duplicates("ship", ship_list)
-        market_list = [parse_waypoint_symbol(m) for m in _split(markets)] if markets else None
+        market_list = [parse_waypoint_symbol(m) for m in split_list(markets)] if markets else None
         if markets is not None and not market_list:
             raise ConfigError("--markets is empty: name at least one market or leave it out")
         if market_list:
             _refuse_duplicates("market", market_list)
-        if isinstance(min_interval, int) and not isinstance(min_interval, bool) and abs(min_interval) < 2**64:
+        if isinstance(min_interval, int) and not isinstance(min_interval, bool) and abs(min_interval) <= MAX_MIN_INTERVAL_S:
             min_interval = float(min_interval)
         return cls(tuple(ship_list), parse_system_symbol(system), tuple(market_list) if market_list else None,
                    iterations, min_interval, replace, dry_run, objective_of(objective))
@@ -202,7 +208,7 @@ async def scout_markets(
     cached = await system_waypoints(db, api, system, now=now)  # syncs the cache if the system is new
     coords = {w.symbol: Point(w.x, w.y) for w in cached.waypoints}
     markets = _chosen_markets(request, cached.waypoints)
-    ships = [await _fetch_ship(api, symbol) for symbol in request.ships]
+    ships = [await fetch_ship(api, symbol) for symbol in request.ships]
     for ship in ships:
         if ship.nav.system_symbol != system:
             raise ConfigError(f"ship {ship.symbol} is in system {ship.nav.system_symbol}, not {system}")
@@ -214,7 +220,7 @@ async def scout_markets(
             for s in request.ships
         ], db, now)
 
-    sells_fuel = await _fuel_sellers(db, api, system, markets, ships)
+    sells_fuel = await fuel_sellers(db, api, system, markets, ships)
     try:
         plan = plan_tours(
             [ShipSpec(s.symbol, coords[s.nav.waypoint_symbol], s.engine_speed, s.fuel.capacity, s.fuel.current)
@@ -252,7 +258,7 @@ def _chosen_markets(request: ScoutRequest, waypoints: Sequence[CachedWaypoint]) 
     return list(request.markets)
 
 
-async def _fetch_ship(api: SpaceTradersClient, symbol: str) -> Ship:
+async def fetch_ship(api: SpaceTradersClient, symbol: str) -> Ship:
     try:
         return await api.get_ship(symbol)
     except NotFoundError:
@@ -286,7 +292,7 @@ def _already_touring(holders: dict[str, _Holder], request: ScoutRequest, markets
     return len(covered) == len(set(covered)) and set(covered) == set(markets)
 
 
-async def _fuel_sellers(
+async def fuel_sellers(
     db: Database, api: SpaceTradersClient, system: str, markets: Sequence[str], ships: Sequence[Ship]
 ) -> dict[str, bool]:
     """Which markets sell fuel: from stored market data, else the market's public catalogue.
@@ -401,7 +407,7 @@ def _result(
                        plan.period_seconds if plan else None, request.objective)
 
 
-def _split(value: str | Sequence[str] | None) -> list[str]:
+def split_list(value: str | Sequence[str] | None) -> list[str]:
     if value is None:
         return []
     items = value.split(",") if isinstance(value, str) else [p for v in value for p in v.split(",")]
