@@ -33,6 +33,7 @@ Cost = tuple[int, int]  # (primary, tour) of one ship
 NEIGHBOURS = 12
 RANDOM_RUIN = 0.3  # share of ruins that remove scattered stops rather than a neighbourhood
 THRESHOLD = 0.02  # initial acceptance slack, as a share of the best makespan
+GIANT_STARTS = 4  # nearest-neighbour starts for the giant loop of the route-first construction
 
 
 def optimise_loop(leg: Sequence[Sequence[int]], order: list[int]) -> list[int]:
@@ -391,7 +392,7 @@ class TourSearch:
         self.tours = [[] for _ in self.costs]
         self.restore(self.tours)
         if restart == 1 and self.period and 1 < self.n_ships <= self.n_stops:
-            giant = optimise_loop(self.near, list(range(self.n_stops)))
+            giant = self._giant_loop()
             self.restore(split_giant_loop(self.costs, giant))
         else:
             order = list(range(self.n_stops))
@@ -400,6 +401,25 @@ class TourSearch:
             self.recreate(order)
         for ship in range(self.n_ships):
             self._set(ship, self.tours[ship])
+
+    def _giant_loop(self) -> list[int]:
+        """A short loop through every stop: the best of 2-opt/or-opt from a few nearest-
+        neighbour tours (different first stops)."""
+        near = self.near
+        best: list[int] | None = None
+        best_len = 0
+        for first in sorted(self.rng.sample(range(self.n_stops), min(GIANT_STARTS, self.n_stops))):
+            tour, left = [first], set(range(self.n_stops)) - {first}
+            while left:
+                nxt = min(left, key=lambda s: (near[tour[-1]][s], s))
+                tour.append(nxt)
+                left.remove(nxt)
+            tour = optimise_loop(near, tour)
+            length = sum(near[a][b] for a, b in zip(tour, tour[1:] + tour[:1]))
+            if best is None or length < best_len:
+                best, best_len = tour, length
+        assert best is not None
+        return best
 
     def run(
         self,
