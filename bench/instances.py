@@ -1,5 +1,6 @@
-"""Planner benchmark instances: recorded systems (read from ../shared, never copied) and
-synthetic systems generated like real ones, each with a fleet.
+"""Planner benchmark instances: recorded systems (read from ../shared, never copied), the
+simulator's generated systems, and synthetic systems generated like real ones (to reach
+90 markets), each with a fleet all at the headquarters or spread over the markets.
 
 Real 2025-era systems (NOTES.md §6) hold 25-30 markets on ~16 coordinates within ~720 of
 the star: planets carry moons and orbital stations at their own x,y; fuel stations,
@@ -83,19 +84,45 @@ def fleet(kinds: list[tuple[int, int]], markets: list[MarketSite], rng: random.R
     return tuple(ships)
 
 
+def simulator_markets(seed: int) -> list[tuple[str, list[MarketSite], Point]]:
+    """(system, markets, headquarters) of each system the simulator generates for a seed."""
+    from spacetraders.sim.generator import generate_universe
+
+    universe = generate_universe(seed)
+    found = []
+    for symbol, system in universe.systems.items():
+        markets = [MarketSite(w.symbol, w.point, w.market.sells_fuel) for w in system.waypoints if w.market]
+        home = universe.waypoints[universe.headquarters].point if universe.headquarters.startswith(symbol + "-") else None
+        found.append((symbol, markets, home or next(m for m in markets if m.sells_fuel).position))
+    return found
+
+
+def _name(system: str, kinds: list[tuple[int, int]], spread: bool) -> str:
+    return f"{system} {len(kinds)}sh {'spread' if spread else 'HQ'}"
+
+
 def default_instances(seed: int = 7) -> list[Instance]:
     rng = random.Random(seed)
     instances: list[Instance] = []
     recorded_plans = [
         ("X1-AD75", [PROBE], False),
         ("X1-PZ28", [PROBE] * 3, False),
+        ("X1-PZ28", [PROBE] * 5, False),
+        ("X1-VB74", [PROBE] * 5, False),
         ("X1-VB74", [PROBE, PROBE, FRIGATE, HAULER, PROBE], True),
+        ("X1-AD75", [PROBE] * 5, False),
         ("X1-AD75", [FRIGATE, PROBE, PROBE, PROBE, PROBE, PROBE, PROBE, PROBE], True),
     ]
     for system, kinds, spread in recorded_plans:
         markets = load_recorded_markets(system)
         if markets is not None:
-            instances.append(Instance(f"{system} {len(kinds)} ships", tuple(markets), fleet(kinds, markets, rng, spread)))
+            instances.append(Instance(_name(system, kinds, spread), tuple(markets), fleet(kinds, markets, rng, spread)))
+    sim_plans = [([PROBE] * 2, False), ([PROBE] * 4, True), ([PROBE] * 6, False)]
+    for (system, markets, home), (kinds, spread) in zip(simulator_markets(seed), sim_plans):
+        ships = fleet(kinds, markets, rng, spread)
+        if not spread:
+            ships = tuple(ShipSpec(s.symbol, home, s.speed, s.fuel_capacity, s.fuel) for s in ships)
+        instances.append(Instance(_name(f"sim {system}", kinds, spread), tuple(markets), ships))
     synthetic = [
         (10, 8, [PROBE, PROBE], False, 1.0),
         (20, 14, [PROBE, FRIGATE, PROBE, PROBE], True, 1.0),
@@ -105,9 +132,11 @@ def default_instances(seed: int = 7) -> list[Instance]:
         (60, 45, [PROBE] * 5 + [FRIGATE, HAULER, PROBE], True, 1.0),
         (80, 60, [PROBE] * 10, False, 1.0),
         (80, 64, [PROBE, PROBE, FRIGATE, HAULER, EXPLORER, PROBE, PROBE, PROBE, HAULER, PROBE], True, 0.8),
+        (90, 70, [PROBE] * 10, False, 1.0),
+        (90, 66, [PROBE] * 7, True, 1.0),
     ]
     for k, (n_markets, n_coords, kinds, spread, fuel_share) in enumerate(synthetic):
         name = f"X1-SYN{k}"
         markets = synthetic_markets(name, n_markets, n_coords, rng, fuel_share)
-        instances.append(Instance(f"{name} {len(kinds)} ships", tuple(markets), fleet(kinds, markets, rng, spread)))
+        instances.append(Instance(_name(name, kinds, spread), tuple(markets), fleet(kinds, markets, rng, spread)))
     return instances

@@ -1,223 +1,173 @@
-"""Our scout-tour planner against OR-Tools routing on the same min-max objective.
+"""Our scout-tour planner against several OR-Tools formulations, on the same matrices.
 
-    python bench/planner_vs_ortools.py                 # OR-Tools 30 s per instance
-    python bench/planner_vs_ortools.py --quick         # OR-Tools 2 s per instance
+    python bench/planner_vs_ortools.py                       # 30 s per OR-Tools model and instance
+    python bench/planner_vs_ortools.py --ortools-seconds 3   # quicker
 
-Objective (both solvers, see spacetraders.domain.planning): the longest ship tour, where
-a tour = approach from the ship's position to its first market + one closed loop through
-its markets. Both solvers see the same per-ship matrices (`ShipCosts`) and both results
-are re-timed by the same `plan_from_orders`, leg by leg with fuel-valid modes.
+Every solver's stop orders are re-timed by the same `plan_from_orders` (leg by leg, with
+fuel-valid modes) and judged on both objectives of `spacetraders.domain.planning`:
 
-How the closed loop is modelled in OR-Tools. Nodes: one per stop, one optional *closing
-copy* per stop, and a start/end depot per ship. Transit for ship v: start -> stop j is
-v's approach to j; stop i -> stop j is v's leg i->j plus i's co-located hops; stop i ->
-copy(k) is the leg back to k (a lone stop's own loop if i == k); copy -> end is 0.
-Constraints: copy(k) is active iff k is the first stop of some route, lies on the same
-vehicle as k, and goes straight to the end; stops never go straight to an end. So every
-non-empty route costs exactly approach + loop. A "time" dimension over those transits
-with a large global span cost makes OR-Tools minimise the makespan, arc costs break ties
-on the sum. Like our planner, ships may stay idle only if there are more ships than stops.
-First solution: PATH_CHEAPEST_ARC (independent of our plan), or our plan with
---seed-from-ours (then OR-Tools can only match or improve it: a test of local optimality);
-GUIDED_LOCAL_SEARCH after.
+    period      the longest loop (how stale a market can get once tours run)
+    first pass  the longest approach + loop (when every market has been read once)
+
+The OR-Tools models (`ortools_models.py`): the standard min-max VRP from the ships'
+positions, route-first/cluster-second, and the closing-copy model of the previous
+benchmark. The reference of an instance is the best of them on the objective in question.
+"Today" is the planner as it was before the period objective (commit d982fea, loaded
+from git), on its own objective: the first pass.
+
+Ratios printed: ours (period objective) period / best reference period; ours (first-pass
+objective) first pass / best reference first pass and / today's planner; planning time.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from instances import Instance, default_instances  # noqa: E402
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # noqa: E402
+from instances import PROBE, Instance, default_instances  # noqa: E402
+from ortools_models import MODELS  # noqa: E402
 
-from spacetraders.domain.planning import Plan, plan_from_orders, plan_tours  # noqa: E402
-from spacetraders.domain.tour_costs import ShipCosts, Stop, group_stops, ship_costs  # noqa: E402
+from spacetraders.domain.planning import (  # noqa: E402
+    Objective,
+    Plan,
+    ShipSpec,
+    _iterations,
+    plan_from_orders,
+    plan_tours,
+)
+from spacetraders.domain.sizing import fewest_ships  # noqa: E402
+from spacetraders.domain.tour_costs import group_stops, ship_costs  # noqa: E402
 
-SPAN_COEFFICIENT = 1000  # makespan dominates, the sum of tours only breaks ties
-
-
-def lower_bound(costs: list[ShipCosts], stops: list[Stop]) -> int:
-    """max(per-stop bound, fleet work bound), both valid for any plan.
-
-    Per stop j: the ship that holds j spends at least either its loop alone at j plus the
-    approach to j, or j's two cheapest legs plus j's co-located hops plus its cheapest
-    approach to any stop. Fleet work: in a loop of two or more stops each stop costs at
-    least its co-located hops plus half its two cheapest legs; a stop alone in its loop
-    costs its own loop; at most one stop per ship is alone. The longest tour is at least
-    the total of the cheapest shares (over ships) divided by the number of ships.
-    """
-    n = len(stops)
-    per_stop = 0
-    shared: list[float] = []
-    alone: list[float] = []
-    for j in range(n):
-        stop_bound = None
-        share = lone = None
-        for c in costs:
-            legs = sorted(c.leg[j][i] for i in range(n) if i != j)
-            two = sum(legs[:2]) if len(legs) >= 2 else 2 * legs[0] if legs else 0
-            bound = min(c.alone[j] + c.approach[j], c.visit[j] + two + min(c.approach))
-            stop_bound = bound if stop_bound is None else min(stop_bound, bound)
-            share = min(share, c.visit[j] + two / 2) if share is not None else c.visit[j] + two / 2
-            lone = min(lone, c.alone[j]) if lone is not None else c.alone[j]
-        per_stop = max(per_stop, stop_bound or 0)
-        shared.append(share or 0)
-        alone.append(lone or 0)
-    savings = sorted((max(0.0, s - a) for s, a in zip(shared, alone)), reverse=True)
-    work = sum(shared) - sum(savings[: len(costs)])
-    return max(per_stop, int(work / len(costs)))
+TODAY = "d982fea"  # the last commit whose planner minimised the first pass only
+REPO = Path(__file__).resolve().parents[1]
 
 
-def solve_ortools(
-    costs: list[ShipCosts], n_stops: int, seconds: float, initial: list[list[int]] | None = None
-) -> tuple[list[list[int]], int]:
-    """Stop orders per ship and OR-Tools' own makespan for them. `initial` (stop orders,
-    each starting at its first stop) replaces PATH_CHEAPEST_ARC as the first solution."""
-    n_ships = len(costs)
-    copy = lambda k: n_stops + k  # noqa: E731
-    starts = [2 * n_stops + v for v in range(n_ships)]
-    ends = [2 * n_stops + n_ships + v for v in range(n_ships)]
-    manager = pywrapcp.RoutingIndexManager(2 * n_stops + 2 * n_ships, n_ships, starts, ends)
-    routing = pywrapcp.RoutingModel(manager)
-
-    def transit_for(c: ShipCosts):
-        def transit(from_index: int, to_index: int) -> int:
-            i, j = manager.IndexToNode(from_index), manager.IndexToNode(to_index)
-            if i >= 2 * n_stops:  # a depot
-                return c.approach[j] if j < n_stops else 0
-            if i >= n_stops:  # a closing copy: only the end follows
-                return 0
-            if j < n_stops:
-                return c.leg[i][j] + c.visit[i]
-            if j < 2 * n_stops:
-                k = j - n_stops
-                return c.visit[i] + (c.leg[i][k] if i != k else c.alone[i] - c.visit[i])
-            return 0
-
-        return transit
-
-    callbacks = [routing.RegisterTransitCallback(transit_for(c)) for c in costs]
-    for v, cb in enumerate(callbacks):
-        routing.SetArcCostEvaluatorOfVehicle(cb, v)
-    horizon = 10 * max(sum(max(row) for row in c.leg) + sum(c.alone) + max(c.approach) for c in costs)
-    routing.AddDimensionWithVehicleTransits(callbacks, 0, horizon, True, "time")
-    routing.GetDimensionOrDie("time").SetGlobalSpanCostCoefficient(SPAN_COEFFICIENT)
-
-    solver = routing.solver()
-    start_idx = [routing.Start(v) for v in range(n_ships)]
-    end_idx = [routing.End(v) for v in range(n_ships)]
-    copy_idx = [manager.NodeToIndex(copy(k)) for k in range(n_stops)]
-    for k in range(n_stops):
-        stop, closing = manager.NodeToIndex(k), copy_idx[k]
-        routing.AddDisjunction([closing], 0)
-        routing.NextVar(stop).RemoveValues(end_idx)
-        routing.NextVar(closing).SetValues([closing] + end_idx)
-        is_first = [solver.IsEqualCstVar(routing.NextVar(s), stop) for s in start_idx]
-        solver.Add(routing.ActiveVar(closing) == solver.Sum(is_first))
-        solver.Add(
-            routing.ActiveVar(closing) * routing.VehicleVar(closing)
-            == routing.ActiveVar(closing) * routing.VehicleVar(stop)
-        )
-    for v in range(n_ships):
-        routing.NextVar(start_idx[v]).RemoveValues(copy_idx)
-        if n_ships <= n_stops:
-            routing.NextVar(start_idx[v]).RemoveValue(end_idx[v])
-
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
-    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    params.time_limit.FromMilliseconds(int(seconds * 1000))
-    if initial is None:
-        solution = routing.SolveWithParameters(params)
-    else:
-        routing.CloseModelWithParameters(params)
-        routes = [order + [copy(order[0])] if order else [] for order in initial]
-        start = routing.ReadAssignmentFromRoutes(routes, True)
-        if start is None:
-            raise RuntimeError("OR-Tools rejected our plan as a first solution")
-        solution = routing.SolveFromAssignmentWithParameters(start, params)
-    if solution is None:
-        raise RuntimeError("OR-Tools found no solution")
-    time_dim = routing.GetDimensionOrDie("time")
-    orders = []
-    for v in range(n_ships):
-        order = []
-        index = solution.Value(routing.NextVar(routing.Start(v)))
-        while not routing.IsEnd(index):
-            node = manager.IndexToNode(index)
-            if node < n_stops:
-                order.append(node)
-            index = solution.Value(routing.NextVar(index))
-        orders.append(order)
-    makespan = max(solution.Value(time_dim.CumulVar(routing.End(v))) for v in range(n_ships))
-    return orders, makespan
+def today_search() -> ModuleType:
+    """The search module of commit TODAY, imported from git (no copy in the tree)."""
+    source = subprocess.run(
+        ["git", "-C", str(REPO), "show", f"{TODAY}:spacetraders/domain/tour_search.py"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    spec = importlib.util.spec_from_loader("today_tour_search", loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    exec(compile(source, f"{TODAY}:tour_search.py", "exec"), module.__dict__)  # noqa: S102
+    return module
 
 
-def stop_orders(plan: Plan, stops: list[Stop]) -> list[list[int]]:
-    """Each tour as the cyclic order of its stops, from its first stop."""
-    index = {m.symbol: k for k, stop in enumerate(stops) for m in stop.markets}
-    return [list(dict.fromkeys(index[m] for m in tour.markets)) for tour in plan.tours]
-
-
-def run(instance: Instance, ortools_seconds: float, time_limit: float, seed_from_ours: bool) -> dict:
+def today_plan(module: ModuleType, instance: Instance, time_limit: float) -> Plan:
+    """Today's `plan_tours`: the same search driver with the previous search."""
     stops = group_stops(instance.markets)
-    costs = [ship_costs(ship, stops) for ship in instance.ships]
-    started = time.perf_counter()
+    costs = [ship_costs(s, stops) for s in instance.ships]
+    search = module.TourSearch(costs, len(stops), 0)
+    needs_exact = any(s.fuel_capacity > 0 for s in instance.ships) and not all(s.sells_fuel for s in stops)
+
+    def exact(orders: list[list[int]]) -> int:
+        return plan_from_orders(instance.ships, stops, orders, Objective.FIRST_PASS).makespan_seconds
+
+    orders = search.run(
+        iterations=_iterations(len(stops), len(instance.ships), time_limit),
+        deadline=time.monotonic() + time_limit,
+        exact=exact if needs_exact else None,
+        restarts=3,
+    )
+    return plan_from_orders(instance.ships, stops, orders, Objective.FIRST_PASS)
+
+
+def run(instance: Instance, seconds: float, time_limit: float, today: ModuleType) -> dict:
+    stops = group_stops(instance.markets)
+    costs = [ship_costs(s, stops) for s in instance.ships]
+    started = time.thread_time()  # CPU time, like the planner's own limit: other processes share the machine
     ours = plan_tours(instance.ships, instance.markets, time_limit_s=time_limit)
-    ours_seconds = time.perf_counter() - started
-    initial = stop_orders(ours, stops) if seed_from_ours else None
-    orders, ortools_model_makespan = solve_ortools(costs, len(stops), ortools_seconds, initial)
-    theirs = plan_from_orders(instance.ships, stops, orders)
-    # The OR-Tools model must price its own routes exactly as our matrices do.
-    model_makespan = max(c.tour(o) for c, o in zip(costs, orders))
-    assert model_makespan == ortools_model_makespan, (model_makespan, ortools_model_makespan)
+    elapsed = time.thread_time() - started
+    ours_fp = plan_tours(instance.ships, instance.markets, time_limit_s=time_limit, objective=Objective.FIRST_PASS)
+    refs = {}
+    for name, model in MODELS.items():
+        orders = model(instance.ships, stops, costs, seconds)
+        refs[name] = plan_from_orders(instance.ships, stops, orders)
+    best_period = min(p.period_seconds for p in refs.values())
+    best_fp = min(p.makespan_seconds for p in refs.values())
+    was = today_plan(today, instance, time_limit)
     return {
-        "name": instance.name,
-        "markets": len(instance.markets),
+        "instance": instance,
         "stops": len(stops),
-        "ships": len(instance.ships),
-        "ours": ours.makespan_seconds,
-        "ortools": theirs.makespan_seconds,
-        "ratio": ours.makespan_seconds / theirs.makespan_seconds,
-        "time": ours_seconds,
-        "bound": lower_bound(costs, stops),
+        "ours": ours,
+        "ours_fp": ours_fp,
+        "refs": refs,
+        "today": was,
+        "period_ratio": ours.period_seconds / best_period,
+        "fp_ratio": ours_fp.makespan_seconds / best_fp,
+        "today_ratio": ours_fp.makespan_seconds / was.makespan_seconds,
+        "time": elapsed,
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ortools-seconds", type=float, default=30.0)
-    parser.add_argument("--quick", action="store_true", help="2 s OR-Tools budget")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--ortools-seconds", type=float, default=30.0, help="budget per OR-Tools model and instance")
     parser.add_argument("--time-limit", type=float, default=1.0, help="our planner's time_limit_s")
-    parser.add_argument(
-        "--seed-from-ours", action="store_true", help="start OR-Tools from our plan: can it still improve it?"
-    )
+    parser.add_argument("--only", default="", help="run only instances whose name contains this")
+    parser.add_argument("--max-age", type=float, default=600.0, help="target age for the sizing figures")
     args = parser.parse_args()
-    budget = 2.0 if args.quick else args.ortools_seconds
-    header = f"{'instance':<22}{'mkts':>5}{'stops':>6}{'ships':>6}{'ours s':>9}{'OR-Tools s':>11}{'ratio':>7}{'plan s':>8}{'bound s':>9}"
-    first = "our plan" if args.seed_from_ours else "PATH_CHEAPEST_ARC"
-    print(f"OR-Tools budget {budget:g} s per instance (first solution: {first}), our time limit {args.time_limit:g} s")
-    print(header)
+    today = today_search()
+    names = list(MODELS)
+    print(f"OR-Tools {args.ortools_seconds:g} s per model and instance; our time limit {args.time_limit:g} s")
+    print("Seconds. period = longest loop, fp = longest first pass (approach + loop).")
+    print(f"{'instance':<30}{'mkt':>4}{'stp':>4}{'shp':>4} | {'period: ours':>12}"
+          + "".join(f"{n:>8}" for n in names) + f"{'ratio':>7} | {'fp: ours':>9}"
+          + "".join(f"{n:>8}" for n in names) + f"{'ratio':>7}{'today':>7}{'÷today':>7} | {'ours fp':>8}{'cpu s':>7}")
     rows = []
     for instance in default_instances():
-        r = run(instance, budget, args.time_limit, args.seed_from_ours)
+        if args.only not in instance.name:
+            continue
+        r = run(instance, args.ortools_seconds, args.time_limit, today)
         rows.append(r)
+        refs = r["refs"]
         print(
-            f"{r['name']:<22}{r['markets']:>5}{r['stops']:>6}{r['ships']:>6}{r['ours']:>9}{r['ortools']:>11}"
-            f"{r['ratio']:>7.3f}{r['time']:>8.3f}{r['bound']:>9}",
+            f"{instance.name:<30}{len(instance.markets):>4}{r['stops']:>4}{len(instance.ships):>4} | "
+            f"{r['ours'].period_seconds:>12}" + "".join(f"{refs[n].period_seconds:>8}" for n in names)
+            + f"{r['period_ratio']:>7.3f} | {r['ours_fp'].makespan_seconds:>9}"
+            + "".join(f"{refs[n].makespan_seconds:>8}" for n in names)
+            + f"{r['fp_ratio']:>7.3f}{r['today'].makespan_seconds:>7}{r['today_ratio']:>7.3f} | "
+            f"{r['ours'].makespan_seconds:>8}{r['time']:>7.2f}",
             flush=True,
         )
-    ratios = [r["ratio"] for r in rows]
-    largest = [r["time"] for r in rows if r["markets"] >= 80 and r["ships"] >= 10]
-    print(f"median ratio ours/OR-Tools {statistics.median(ratios):.3f} (target <= 1.00)")
-    print(f"worst ratio ours/OR-Tools  {max(ratios):.3f} (target <= 1.05)")
+    if not rows:
+        return
+    period = [r["period_ratio"] for r in rows]
+    fp = [r["fp_ratio"] for r in rows]
+    vs_today = [r["today_ratio"] for r in rows]
+    largest = [r["time"] for r in rows if len(r["instance"].markets) >= 80 and len(r["instance"].ships) >= 10]
+    print(f"period ours/best reference:      median {statistics.median(period):.3f} (target <= 0.97), "
+          f"worst {max(period):.3f} (target <= 1.00)")
+    print(f"first pass ours/best reference:  median {statistics.median(fp):.3f}, worst {max(fp):.3f}")
+    print(f"first pass ours/today's planner: median {statistics.median(vs_today):.3f}, "
+          f"worst {max(vs_today):.3f} (target <= 1.05)")
+    for name in names:
+        wins = sum(1 for r in rows if r["refs"][name].period_seconds < r["ours"].period_seconds)
+        print(f"  {name}: beats our period on {wins} of {len(rows)} instances")
     if largest:
-        print(f"our max planning time, 80 markets / 10 ships: {max(largest):.3f} s (target < 1 s)")
+        print(f"our planning time (CPU), >= 80 markets and 10 ships: max {max(largest):.3f} s (target <= 1 s)")
+    print(f"sizing: probes at the headquarters, --max-age {args.max_age:g} s (target <= 5 s for 90 markets)")
+    for r in rows:
+        instance = r["instance"]
+        if len(instance.markets) < 80:
+            continue
+        home = instance.ships[0].position
+        probes = [ShipSpec(f"P-{i}", home, PROBE[0], 0, 0) for i in range(r["stops"])]
+        cpu, wall = time.thread_time(), time.perf_counter()
+        sizing = fewest_ships(probes, instance.markets, int(args.max_age))
+        cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+        print(f"  {instance.name:<28} {len(instance.markets)} markets: {sizing.ships_needed} probes, longest loop "
+              f"{sizing.best_age_seconds} s, {len(sizing.tried)} plans, {cpu:.2f} s CPU ({wall:.2f} s wall)")
 
 
 if __name__ == "__main__":

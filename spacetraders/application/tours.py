@@ -67,6 +67,7 @@ class Tour(TypedDict):
     total_distance: float
     assigned_at: datetime
     iterations: int | None
+    period_seconds: int | None  # the planned loop: each market refreshed at least this often (None: not recorded)
 
 
 def system_coordinates(session: Session, system: str) -> dict[str, Point]:
@@ -86,7 +87,8 @@ class TourPlan(NamedTuple):
     route: list[RoutePoint]
     total_distance: float
     iterations: int | None
-    json: str  # the four fields above as JSON object members, encoded once
+    period_seconds: int | None
+    json: str  # the five fields above as JSON object members, encoded once
 
 
 class TourPlans:
@@ -117,7 +119,7 @@ def live_tours(
     for row in rows:
         plan = known[row[2]]
         static = {"markets": plan.markets, "route": plan.route, "total_distance": plan.total_distance,
-                  "iterations": plan.iterations}
+                  "iterations": plan.iterations, "period_seconds": plan.period_seconds}
         tours.append({**_dynamic(row, plan, coords, now), **static})  # type: ignore[typeddict-item]
     return tours
 
@@ -215,11 +217,13 @@ def _plan(config: str, coords: dict[str, Point]) -> TourPlan:
     markets = [str(m) for m in raw_markets] if isinstance(raw_markets, list) else []
     stops = [(m, coords[m]) for m in markets if m in coords]
     iterations = params.get("iterations")
+    period = params.get("period_seconds")
     fields = {
         "markets": markets,
         "route": [{"symbol": m, "x": p[0], "y": p[1]} for m, p in stops],
         "total_distance": loop_distance([p for _, p in stops]),
         "iterations": iterations if isinstance(iterations, int) else None,
+        "period_seconds": period if isinstance(period, int) and not isinstance(period, bool) else None,
     }
     return TourPlan(**fields, json=_COMPACT.encode(fields)[1:-1])
 

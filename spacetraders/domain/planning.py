@@ -1,16 +1,18 @@
 """Scout-tour planning: split a system's markets among ships, order each ship's loop.
 
-Objective (min-max). A scout tour repeats forever, so what matters is the time one ship
-needs to go round its loop once: that is how stale its markets' data can get. A ship's
-*tour time* is
+Objective (min-max). A scout tour repeats forever. A ship's *loop* (`cycle_seconds`) is
+one full closed loop through its markets, back to the first: once tours run, it is how
+stale its markets' data can get (the revisit period). Its *first pass* is
 
     approach_seconds + cycle_seconds
 
-where `cycle_seconds` is one full closed loop through its markets (back to the first) and
-`approach_seconds` the flight from where the ship is now to the first market of the loop.
-The loop is started at the market the ship reaches soonest, so the approach only decides
-which ship takes which loop and where it joins it. The plan minimises the longest tour
-time over all ships (`makespan_seconds`), then the sum of tour times.
+where `approach_seconds` is the flight from where the ship is now to the first market of
+the loop. The loop is started at the market the ship reaches soonest.
+
+- `Objective.PERIOD` (default): minimise the longest loop (`Plan.period_seconds`), then
+  the longest first pass (`makespan_seconds`), then the sum of first passes. The approach
+  is paid once, the loop every cycle, for days.
+- `Objective.FIRST_PASS`: minimise the longest first pass, then the sum (to scout once).
 
 Times come from `spacetraders.domain.navigation` (travel_time, fuel_cost):
 - Markets at one coordinate (a planet, its moons and stations) form one stop and are
@@ -39,13 +41,14 @@ from typing import Protocol, TypeVar
 from spacetraders.domain.navigation import Point, distance
 from spacetraders.domain.tour_costs import Stop, build_tour, group_stops, ship_costs
 from spacetraders.domain.tour_search import TourSearch
-from spacetraders.domain.tour_types import Leg, MarketSite, Plan, ShipSpec, Tour
+from spacetraders.domain.tour_types import Leg, MarketSite, Objective, Plan, ShipSpec, Tour
 
 RESTARTS = 3  # independent searches from different constructions: steadier results than one long one
 
 __all__ = [
     "Leg",
     "MarketSite",
+    "Objective",
     "Plan",
     "ShipSpec",
     "Tour",
@@ -61,39 +64,49 @@ def plan_tours(
     *,
     time_limit_s: float = 0.5,
     seed: int = 0,
+    objective: Objective = Objective.PERIOD,
 ) -> Plan:
     """Assign every market to exactly one ship and order each ship's loop (min-max)."""
     _validate(ships, markets)
-    deadline = time.monotonic() + time_limit_s
+    deadline = time.thread_time() + time_limit_s  # CPU time: machine load cannot change the plan
     stops = group_stops(markets)
     costs = [ship_costs(ship, stops) for ship in ships]
-    search = TourSearch(costs, len(stops), seed)
+    search = TourSearch(costs, len(stops), seed, period=objective is Objective.PERIOD)
     needs_exact = any(s.fuel_capacity > 0 for s in ships) and not all(s.sells_fuel for s in stops)
-    exact = (lambda orders: plan_from_orders(ships, stops, orders).makespan_seconds) if needs_exact else None
+    exact = (lambda orders: plan_from_orders(ships, stops, orders, objective).key()) if needs_exact else None
     orders = search.run(
-        iterations=_iterations(len(stops), len(ships), time_limit_s), deadline=deadline, exact=exact, restarts=RESTARTS
+        iterations=_iterations(len(stops), len(ships), time_limit_s, len(markets) if needs_exact else 0),
+        deadline=deadline,
+        exact=exact,
+        restarts=RESTARTS,
     )
-    return plan_from_orders(ships, stops, orders)
+    return plan_from_orders(ships, stops, orders, objective)
 
 
-def plan_from_orders(ships: Sequence[ShipSpec], stops: Sequence[Stop], orders: Sequence[Sequence[int]]) -> Plan:
+def plan_from_orders(
+    ships: Sequence[ShipSpec],
+    stops: Sequence[Stop],
+    orders: Sequence[Sequence[int]],
+    objective: Objective = Objective.PERIOD,
+) -> Plan:
     """The plan for given cyclic stop orders (one per ship), timed exactly as flown."""
     tours = tuple(build_tour(ship, stops, order) for ship, order in zip(ships, orders, strict=True))
-    return Plan(tours=tours, makespan_seconds=max(t.seconds for t in tours))
+    return Plan(tours=tours, makespan_seconds=max(t.seconds for t in tours), objective=objective)
 
 
-def _iterations(n_stops: int, n_ships: int, time_limit_s: float) -> int:
-    """Ruin-and-recreate rounds that fit about a third of the time limit on a 2020s core.
+def _iterations(n_stops: int, n_ships: int, time_limit_s: float, n_exact_markets: int = 0) -> int:
+    """Ruin-and-recreate rounds that fit about half the time limit (CPU) on a 2020s core.
 
     A fixed count (not a clock) keeps the plan deterministic for a seed and time limit.
     Measured cost per round: re-optimising loops (~0.3 ms x (stops per ship / 16)^2.5 per
-    changed loop, up to ~3 of them) plus the relocate/swap scans (~6 us x stops x ships).
+    changed loop, up to ~3 of them), the relocate/swap scans (~4 us x stops x ships) and,
+    where fuel makes the matrices approximate, re-timing the plan (~60 us per market).
     """
     if n_stops <= 1:
         return 0
     per_ship = n_stops / n_ships
-    estimate_ms = 0.3 * (per_ship / 16) ** 2.5 * min(n_ships, 3) + 0.006 * n_stops * n_ships
-    return int(max(RESTARTS * 20, min(1500, 350 * time_limit_s / estimate_ms)))
+    estimate_ms = 0.3 * (per_ship / 16) ** 2.5 * min(n_ships, 3) + 0.004 * n_stops * n_ships + 0.06 * n_exact_markets
+    return int(max(RESTARTS * 20, min(2000, 500 * time_limit_s / estimate_ms)))
 
 
 def _validate(ships: Sequence[ShipSpec], markets: Sequence[MarketSite]) -> None:

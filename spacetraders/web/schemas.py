@@ -35,6 +35,7 @@ class Tour(BaseModel):
     total_distance: float
     assigned_at: str
     iterations: int | None
+    period_seconds: int | None = None  # planned loop time: markets refreshed at least this often
 
 
 class ToursResponse(BaseModel):

@@ -120,7 +120,8 @@ def test_creates_one_tour_container_per_ship_in_one_transaction(game: Game):
         assert container.command_type == "ScoutTourCommand"
         params = config_params(container)
         assert params == {"ship_symbol": outcome.ship_symbol, "system": game.system, "markets": list(outcome.markets),
-                          "iterations": 5, "min_interval": 120.0, "start_delay": outcome.start_delay}
+                          "iterations": 5, "min_interval": 120.0, "start_delay": outcome.start_delay,
+                          "period_seconds": outcome.cycle_seconds}
     assert len({t.start_delay for t in result.tours}) == 3  # staggered
     assert game.counts() == (3, 3, 3)  # ships table: the three probes
     check_invariants(game.db)
@@ -226,3 +227,109 @@ def test_a_ship_in_another_system_is_refused(game: Game):
     with pytest.raises(ConfigError, match=rf"{game.probes[0]} is in system {elsewhere.system_symbol}"):
         game.scout()
     assert game.counts() == (0, 0, 0)
+
+
+def test_the_plan_reports_its_revisit_period_and_first_pass(game: Game):
+    result = game.scout(dry_run=True)
+    first = game.scout(dry_run=True, objective="first-pass")
+
+    assert result.objective.value == "period" and first.objective.value == "first-pass"
+    assert result.period_seconds == max(t.cycle_seconds or 0 for t in result.tours)
+    assert result.makespan_seconds == max(t.first_pass_seconds or 0 for t in result.tours)
+    assert result.period_seconds <= first.period_seconds
+    assert first.makespan_seconds is not None and result.makespan_seconds is not None
+    assert first.makespan_seconds <= result.makespan_seconds
+    data = result.as_dict()
+    assert data["period_seconds"] == result.period_seconds and data["first_pass_seconds"] == result.makespan_seconds
+    for tour in data["tours"]:
+        assert tour["period_seconds"] == tour["cycle_seconds"]
+        assert tour["first_pass_seconds"] == tour["cycle_seconds"] + tour["approach_seconds"]
+
+
+@pytest.mark.parametrize("change", [{"iterations": 7}, {"min_interval": 60.0}])
+def test_other_settings_for_the_same_markets_need_replace_and_then_update_the_tours(game: Game, change):
+    first = game.scout(iterations=5, min_interval=120)
+    ship = first.tours[0].ship_symbol
+    flag = "--" + next(iter(change)).replace("_", "-")
+
+    with pytest.raises(SpacetradersError, match=rf"{ship} \(container .*{flag} .*--replace"):
+        game.scout(**({"iterations": 5, "min_interval": 120} | change))
+    assert game.counts()[:2] == (3, 3)
+
+    updated = game.scout(**({"iterations": 5, "min_interval": 120, "replace": True} | change))
+    assert {t.action for t in updated.tours} == {"replaced"}
+    tours = game.live_tours()
+    for outcome in updated.tours:
+        params = config_params(tours[outcome.ship_symbol])
+        assert {k: params[k] for k in ("iterations", "min_interval")} == {"iterations": 5, "min_interval": 120.0} | change
+    check_invariants(game.db)
+    again = game.scout(**({"iterations": 5, "min_interval": 120} | change))
+    assert {t.action for t in again.tours} == {"unchanged"}
+
+
+def test_a_ship_left_without_markets_is_not_idle_while_its_container_runs(game: Game):
+    holder = game.probes[2]
+    with game.db.transaction() as uow:
+        other = create_container(uow, player_id=game.player_id, command_type="SleepCommand",
+                                 params={"ship_symbol": holder, "seconds": 60}, id_prefix="sleep", now=utcnow())
+    one_stop = game.marketplaces()[0]
+
+    kept = game.scout(markets=one_stop)
+    by_ship = {t.ship_symbol: t for t in kept.tours}
+    assert by_ship[holder].action == "kept" and by_ship[holder].container_id == other.container_id
+    assert sorted(t.action for t in kept.tours) == ["created", "idle", "kept"]
+
+    stopped = game.scout(markets=one_stop, replace=True)
+    by_ship = {t.ship_symbol: t for t in stopped.tours}
+    assert by_ship[holder].action == "stopped" and by_ship[holder].replaced_container_id == other.container_id
+    with game.db.read() as session:
+        old = session.get(Container, other.container_id)
+        assert old is not None and old.status == ContainerStatus.STOPPED
+        assignment = session.get(ShipAssignment, (game.player_id, holder))
+        assert assignment is None or assignment.status != "active"
+    check_invariants(game.db)
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("min_interval", float("nan"), "--min-interval"),
+        ("min_interval", float("inf"), "--min-interval"),
+        ("min_interval", -1.0, "--min-interval"),
+        ("min_interval", 10.0**23, "--min-interval"),
+        ("iterations", 10**23, "--iterations"),
+        ("iterations", 2**63, "--iterations"),
+        ("iterations", -2, "--iterations"),
+        ("iterations", 1.5, "--iterations"),
+    ],
+)
+def test_a_request_refuses_non_finite_and_out_of_range_numbers(game: Game, field, value, message):
+    with pytest.raises(ConfigError, match=message):
+        ScoutRequest(ships=(game.probes[0],), system=game.system, **{field: value})
+    with pytest.raises(ConfigError, match=message):
+        game.scout(**{field: value})
+    assert game.counts() == (0, 0, 0)
+
+
+def test_sizing_finds_the_fewest_probes_for_a_target_age(game: Game):
+    from spacetraders.application.scout_sizing import SizingRequest, size_scouting
+
+    def size(**request: Any) -> Any:
+        async def go() -> Any:
+            async with SpaceTradersClient(BASE_URL, game.token, transport=game.transport) as api:
+                return await size_scouting(game.db, api, SizingRequest.parse(system=game.system, **request),
+                                           now=utcnow())
+        return asyncio.run(go())
+
+    loose = size(max_age="1d", probes=4)
+    assert loose.sizing.ships_needed == 1 and loose.as_dict()["reached"] is True
+    assert loose.fleet.startswith("probes at ")
+    two = size(max_age=str(loose.sizing.best_age_seconds - 1), probes=4).as_dict()
+    assert two["reached"] and two["ships_needed"] >= 2
+    assert two["period_seconds"] <= loose.sizing.best_age_seconds - 1
+    assert sorted(m for t in two["tours"] for m in t["markets"]) == game.marketplaces()
+    tight = size(max_age="5s", ships=",".join(game.probes)).as_dict()
+    assert tight["reached"] is False and tight["ships_needed"] is None
+    assert tight["best_age_seconds"] == tight["period_seconds"] > 5
+    assert [t["ship_symbol"] for t in tight["tours"]] == game.probes
+    assert game.counts()[:2] == (0, 0)  # sizing starts nothing

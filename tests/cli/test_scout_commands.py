@@ -75,6 +75,14 @@ def test_dry_run_then_start_then_nothing_to_do(capsys, db, db_url, game):
     [
         (["--system", "nonsense"], "malformed system symbol"),
         (["--iterations", "-3"], "--iterations"),
+        (["--iterations", str(10**23)], "--iterations"),
+        (["--iterations", "1e3"], "--iterations"),
+        (["--min-interval", "nan"], "--min-interval"),
+        (["--min-interval", "inf"], "--min-interval"),
+        (["--min-interval", "-inf"], "--min-interval"),
+        (["--min-interval", "-1"], "--min-interval"),
+        (["--min-interval", "1e400"], "--min-interval"),
+        (["--objective", "fastest"], "--objective"),
         (["--markets", "X1-ZZ9-A1"], "is not a waypoint of"),
     ],
 )
@@ -85,4 +93,50 @@ def test_bad_input_is_one_line_and_writes_nothing(capsys, db, db_url, game, args
     result = cli(capsys, "--db", db_url, "scout", "markets", *[x for kv in base.items() for x in kv])
     assert result.code != 0
     assert len(result.err.strip().splitlines()) == 1 and message in result.err
+    assert _counts(db) == (0, 0)
+
+
+def test_plan_sizes_the_fleet_for_a_target_age(capsys, db, db_url, game):
+    system = game["system"]
+    markets = sorted(w.symbol for w in game["sim"].universe.waypoints.values() if w.system_symbol == system and w.market)
+
+    loose = cli(capsys, "--db", db_url, "--json", "scout", "plan", "--system", system, "--max-age", "1d", "--probes", "3")
+    assert loose.code == 0, loose.err
+    data = loose.json()
+    assert (data["reached"], data["ships_needed"], data["max_age_seconds"]) == (True, 1, 86400)
+    assert sorted(data["tours"][0]["markets"]) == markets
+
+    tight = cli(capsys, "--db", db_url, "scout", "plan", "--system", system, "--max-age", "30s",
+                "--ships", ",".join(game["probes"]))
+    assert tight.code == 0, tight.err
+    said = " ".join(tight.out.split())  # rich wraps at the terminal width
+    assert "cannot keep every market under 0m30s" in said and "the best they can is every" in said
+
+    human = cli(capsys, "--db", db_url, "scout", "plan", "--system", system, "--max-age", "1d", "--probes", "2")
+    said = " ".join(human.out.split())
+    assert "1 of 2 ship(s) keep every market under 24h00m" in said
+    assert "every market refreshed at least every" in said
+    assert _counts(db) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--max-age", "nan"], "--max-age"),
+        (["--max-age", "inf"], "--max-age"),
+        (["--max-age", "-5m"], "--max-age"),
+        (["--max-age", "0"], "--max-age"),
+        (["--max-age", str(10**30)], "--max-age"),
+        (["--max-age", "10 minutes"], "--max-age"),
+        (["--max-age", "10m", "--probes", "0"], "--probes"),
+        (["--max-age", "10m", "--probes", "-2"], "--probes"),
+        (["--max-age", "10m", "--probes", str(10**23)], "--probes"),
+        (["--max-age", "10m", "--probes", "nan"], "--probes"),
+        (["--max-age", "10m", "--probes", "2", "--ships", "COOPER-2"], "not both"),
+    ],
+)
+def test_plan_bad_input_is_one_line(capsys, db, db_url, game, args, message):
+    result = cli(capsys, "--db", db_url, "scout", "plan", "--system", game["system"], *args)
+    assert result.code != 0
+    assert len(result.err.strip().splitlines()) == 1 and message in result.err and result.err.startswith("error:")
     assert _counts(db) == (0, 0)

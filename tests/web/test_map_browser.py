@@ -137,3 +137,34 @@ def test_unknown_system_in_the_url_shows_an_error(world: World, browser) -> None
         page.goto(f"{server.url}/?system=X1-NOPE")
         page.wait_for_selector("#status.error")
         assert "unknown system" in page.text_content("#status")
+
+
+def test_markets_on_a_tour_are_judged_by_its_loop(world: World, browser) -> None:  # type: ignore[no-untyped-def]
+    from spacetraders.application.containers import create_container
+
+    toured = [w.symbol for w in world.markets[:3]]
+    elsewhere = world.markets[3].symbol
+    with world.db.transaction() as uow:
+        tour = create_container(
+            uow, player_id=world.player_id, command_type="ScoutTourCommand", id_prefix="scout-tour-cooper-2",
+            params={"ship_symbol": "COOPER-2", "system": SYSTEM, "markets": toured, "iterations": -1,
+                    "period_seconds": 600}, now=NOW)
+        # A 10-minute loop (+2 min slack): 5 min is fresh, 15 min due, 40 min overdue.
+        for symbol, minutes in zip(toured, (5, 15, 40)):
+            put_market(uow, symbol, age=timedelta(minutes=minutes))
+        put_market(uow, elsewhere, age=timedelta(minutes=40))  # on no tour: the absolute scale
+    with BackgroundServer(create_app(world.db, clock=world.clock)) as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{server.url}/?markets=1&refresh=700")
+        page.wait_for_selector("body[data-loaded=true]")
+
+        def age_class(symbol: str) -> str | None:
+            return page.get_attribute(f".market-marker[data-symbol='{symbol}']", "data-age-class")
+
+        assert [age_class(s) for s in toured] == ["fresh", "due", "overdue"]
+        assert age_class(elsewhere) == "recent"
+        panel = page.text_content(f".tour-item[data-container-id='{tour.container_id}']") or ""
+        assert "refreshed every 10m00s" in panel
+        assert errors == []

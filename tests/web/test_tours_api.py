@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from spacetraders.application.containers import create_container
 from spacetraders.domain.containers import ContainerStatus
 from spacetraders.web.schemas import ToursResponse
 from tests.factories import make_container
@@ -209,3 +210,18 @@ def test_json_and_object_forms_agree_and_plans_follow_the_coordinates(world: Wor
         moved = json.loads(live_tours_json(session, SYSTEM, now=NOW, plans=plans))[0]
     assert moved["route"][0] == {"symbol": markets[0], "x": 999, "y": -999}
     assert moved["total_distance"] != encoded[0]["total_distance"]
+
+
+def test_a_tour_gives_its_planned_revisit_period(world: World) -> None:
+    markets = tour_markets(world, 4)
+    with world.db.transaction() as uow:
+        planned = create_container(
+            uow, player_id=world.player_id, command_type="ScoutTourCommand", id_prefix="scout-tour-cooper-2",
+            params={"ship_symbol": "COOPER-2", "system": SYSTEM, "markets": markets, "iterations": -1,
+                    "period_seconds": 800}, now=NOW)
+        start_tour(uow, world.player_id, "COOPER-3", markets)  # created before tours recorded a period
+
+    by_ship = {t["ship_symbol"]: t for t in get_tours(world)}
+    assert by_ship["COOPER-2"]["container_id"] == planned.container_id
+    assert by_ship["COOPER-2"]["period_seconds"] == 800
+    assert by_ship["COOPER-3"]["period_seconds"] is None

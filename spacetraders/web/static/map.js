@@ -7,6 +7,10 @@
                    "#f06595", "#94d82d", "#845ef7", "#fab005", "#20c997"];
   // Market data age buckets (seconds), matching the legend in index.html.
   const AGE_CLASSES = [[15 * 60, "fresh"], [60 * 60, "recent"], [6 * 3600, "aging"], [Infinity, "stale"]];
+  // A market on a tour with a planned loop is judged by that loop: fresh within one loop,
+  // due within two, overdue after. The slack covers market reads and docking, which the
+  // planned (flight) time leaves out.
+  const LOOP_SLACK_S = 120;
 
   const params = new URLSearchParams(location.search);
   const state = {
@@ -63,6 +67,26 @@
 
   function ageClass(seconds) {
     return AGE_CLASSES.find(([limit]) => seconds < limit)[1];
+  }
+
+  function loopAgeClass(seconds, period) {
+    if (seconds <= period + LOOP_SLACK_S) return "fresh";
+    return seconds <= 2 * period + LOOP_SLACK_S ? "due" : "overdue";
+  }
+
+  // Market symbol -> the planned loop of the live tour that visits it (the longest, if several).
+  function loopsByMarket() {
+    const loops = new Map();
+    for (const tour of state.tours) {
+      if (tour.period_seconds == null) continue;
+      for (const market of tour.markets) loops.set(market, Math.max(tour.period_seconds, loops.get(market) ?? 0));
+    }
+    return loops;
+  }
+
+  function formatPeriod(seconds) {
+    const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    return h ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(s).padStart(2, "0")}s`;
   }
 
   function formatAge(seconds) {
@@ -188,13 +212,16 @@
   function drawMarkets(layer, system, pos, unit) {
     layer.id = "market-overlay";
     const seen = new Map(state.markets.map((m) => [m.waypoint_symbol, m]));
+    const loops = loopsByMarket();
     for (const w of system.waypoints.filter((w) => w.is_market || seen.has(w.symbol))) {
       const m = seen.get(w.symbol);
       const p = pos.get(w.symbol);
-      const cls = m ? ageClass(m.age_seconds) : "none";
+      const loop = loops.get(w.symbol);
+      const cls = !m ? "none" : loop == null ? ageClass(m.age_seconds) : loopAgeClass(m.age_seconds, loop);
       const ring = el("circle", { class: "market-marker", "data-age-class": cls, "data-symbol": w.symbol,
                                   cx: p.x, cy: p.y, r: unit * 1.8, "stroke-width": unit * 0.55 }, layer);
-      const text = m ? `${w.symbol}\ndata ${formatAge(m.age_seconds)} old\n${m.goods.length} goods` : `${w.symbol}\nno market data yet`;
+      const onLoop = loop == null ? "" : `\ntour loop ${formatPeriod(loop)}: ${cls}`;
+      const text = m ? `${w.symbol}\ndata ${formatAge(m.age_seconds)} old${onLoop}\n${m.goods.length} goods` : `${w.symbol}\nno market data yet`;
       ring.addEventListener("mousemove", (e) => showTip(e, text));
       ring.addEventListener("mouseleave", hideTip);
     }
@@ -243,7 +270,8 @@
       const meta = document.createElement("span");
       meta.className = "meta";
       const where = tour.current_market ? `at ${suffix(tour.current_market)}` : tour.ship ? tour.ship.nav_status.toLowerCase().replace("_", " ") : "position unknown";
-      meta.innerHTML = `<span class="cid"></span><br>${tour.markets.length} markets · ${Math.round(tour.total_distance)} u loop · ${where}${tour.next_market ? ` → ${suffix(tour.next_market)}` : ""}`;
+      const period = tour.period_seconds == null ? "" : ` · <span class="period">refreshed every ${formatPeriod(tour.period_seconds)}</span>`;
+      meta.innerHTML = `<span class="cid"></span><br>${tour.markets.length} markets · ${Math.round(tour.total_distance)} u loop${period} · ${where}${tour.next_market ? ` → ${suffix(tour.next_market)}` : ""}`;
       meta.querySelector(".cid").textContent = tour.container_id;
       label.append(box, swatch, ship, badge, meta);
       li.append(label);
