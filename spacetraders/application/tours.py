@@ -218,14 +218,13 @@ def _plan(config: str, coords: dict[str, Point]) -> TourPlan:
     stops = [(m, coords[m]) for m in markets if m in coords]
     iterations = params.get("iterations")
     period = params.get("period_seconds")
-    fields = {
-        "markets": markets,
-        "route": [{"symbol": m, "x": p[0], "y": p[1]} for m, p in stops],
-        "total_distance": loop_distance([p for _, p in stops]),
-        "iterations": iterations if isinstance(iterations, int) else None,
-        "period_seconds": period if isinstance(period, int) and not isinstance(period, bool) else None,
-    }
-    return TourPlan(**fields, json=_COMPACT.encode(fields)[1:-1])
+    route: list[RoutePoint] = [{"symbol": m, "x": p[0], "y": p[1]} for m, p in stops]
+    total = loop_distance([p for _, p in stops])
+    laps = iterations if isinstance(iterations, int) else None
+    period_s = period if isinstance(period, int) and not isinstance(period, bool) else None
+    fields = {"markets": markets, "route": route, "total_distance": total, "iterations": laps,
+              "period_seconds": period_s}
+    return TourPlan(markets, route, total, laps, period_s, json=_COMPACT.encode(fields)[1:-1])
 
 
 def _dynamic(row: Any, plan: TourPlan, coords: dict[str, Point], now: datetime) -> dict[str, Any]:
