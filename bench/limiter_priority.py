@@ -20,52 +20,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import heapq
 import random
 import statistics
 from collections import Counter
-from collections.abc import Awaitable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from spacetraders.api.ratelimit import Priority, RateLimiter
-
-EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class VirtualClock:
-    """Many concurrent sleepers on one timeline: time jumps to the earliest wake-up once all are asleep."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
-        self._seq = 0
-
-    def now(self) -> datetime:
-        return EPOCH + timedelta(seconds=self.t)
-
-    def monotonic(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._seq += 1
-        heapq.heappush(self._sleepers, (self.t + max(0.0, seconds), self._seq, future))
-        await future
-
-    async def run(self, *workers: Awaitable[Any]) -> None:
-        tasks = [asyncio.ensure_future(w) for w in workers]
-        while not all(t.done() for t in tasks):
-            await asyncio.sleep(0)
-            alive = sum(not t.done() for t in tasks)
-            if sum(not f.done() for *_, f in self._sleepers) < alive or not self._sleepers:
-                continue
-            wake, _, future = heapq.heappop(self._sleepers)
-            self.t = max(self.t, wake)
-            if not future.done():
-                future.set_result(None)
-        for task in tasks:
-            task.result()
+from spacetraders.clock import VirtualClock
 
 
 def run(minutes: float, seed: int, prioritised: bool) -> dict[str, Any]:
