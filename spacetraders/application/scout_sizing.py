@@ -115,7 +115,7 @@ async def size_scouting(db: Any, api: SpaceTradersClient, request: SizingRequest
         for ship in fetched:
             if ship.nav.system_symbol != request.system:
                 raise ConfigError(f"ship {ship.symbol} is in system {ship.nav.system_symbol}, not {request.system}")
-        sells = await fuel_sellers(db, api, request.system, markets, fetched)
+        sells = await fuel_sellers(db, api, markets, fetched)
         ships = [ShipSpec(s.symbol, coords[s.nav.waypoint_symbol], s.engine_speed, s.fuel.capacity, s.fuel.current)
                  for s in fetched]
         fleet = "ships"

@@ -33,11 +33,11 @@ from spacetraders.domain.containers import LIVE_STATUSES
 from spacetraders.domain.navigation import Point
 from spacetraders.domain.planning import MarketSite, Objective, Plan, ShipSpec, plan_tours
 from spacetraders.errors import ConfigError, NotFound, SpacetradersError
+from spacetraders.operations import route_data
 from spacetraders.operations.scout_tour import COMMAND_TYPE
 from spacetraders.persistence.assignments import ACTIVE
 from spacetraders.persistence.containers import config_params
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.markets import known_fuel_sellers
 from spacetraders.persistence.unit_of_work import UnitOfWork
 from spacetraders.persistence.universe import store_ships
 
@@ -220,7 +220,7 @@ async def scout_markets(
             for s in request.ships
         ], db, now)
 
-    sells_fuel = await fuel_sellers(db, api, system, markets, ships)
+    sells_fuel = await fuel_sellers(db, api, markets, ships)
     try:
         plan = plan_tours(
             [ShipSpec(s.symbol, coords[s.nav.waypoint_symbol], s.engine_speed, s.fuel.capacity, s.fuel.current)
@@ -293,7 +293,7 @@ def _already_touring(holders: dict[str, _Holder], request: ScoutRequest, markets
 
 
 async def fuel_sellers(
-    db: Database, api: SpaceTradersClient, system: str, markets: Sequence[str], ships: Sequence[Ship]
+    db: Database, api: SpaceTradersClient, markets: Sequence[str], ships: Sequence[Ship]
 ) -> dict[str, bool]:
     """Which markets sell fuel: from stored market data, else the market's public catalogue.
 
@@ -302,17 +302,7 @@ async def fuel_sellers(
     """
     if all(s.fuel.capacity == 0 for s in ships):
         return {m: True for m in markets}
-
-    def stored() -> dict[str, bool]:
-        with db.read() as session:
-            return known_fuel_sellers(session, markets)
-
-    known = await asyncio.to_thread(stored)
-    for market in markets:
-        if market not in known:
-            catalogue = await api.get_market(system, market)
-            known[market] = "FUEL" in catalogue.exports + catalogue.exchange
-    return known
+    return await route_data.fuel_sellers(db, api, list(markets))
 
 
 # -- planning outcomes and writing ---------------------------------------------------------
