@@ -6,6 +6,7 @@ live container drives is refused for the actions that need a ship (one driver pe
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from spacetraders.api.client import SpaceTradersClient
 from spacetraders.api.errors import ApiError
 from spacetraders.api.trade_models import Cargo, Contract, ContractDelivery
+from spacetraders.application.ledger import LedgerEntry, entry_for_contract, record_entry
 from spacetraders.application.universe import system_waypoints
 from spacetraders.domain.contract_pricing import Decision, PricingParams, ShipState, Source, Terms, evaluate
 from spacetraders.domain.navigation import Point, system_of
@@ -142,14 +144,26 @@ async def get_contract(api: SpaceTradersClient, contract_id: str) -> Contract:
         return await api.get_contract(parse_contract_id(contract_id))
 
 
-async def accept(api: SpaceTradersClient, contract_id: str) -> tuple[Contract, int]:
-    """Accept the offer; returns the contract and the agent's credits after the payment."""
+async def accept(
+    db: Database, api: SpaceTradersClient, player_id: int, contract_id: str, *, now: datetime
+) -> tuple[Contract, int]:
+    """Accept the offer; returns the contract and the agent's credits after the payment
+    (recorded as a `contract_accepted` ledger entry)."""
     with game_errors(contract=contract_id):
         result = await api.accept_contract(parse_contract_id(contract_id))
+    await asyncio.to_thread(_record, db, entry_for_contract(result, player_id=player_id, at=now, fulfilled=False))
     return result.contract, result.agent.credits
 
 
-async def fulfil(api: SpaceTradersClient, contract_id: str) -> tuple[Contract, int]:
+def _record(db: Database, entry: LedgerEntry) -> None:
+    with db.transaction() as uow:
+        record_entry(uow, entry)
+
+
+async def fulfil(
+    db: Database, api: SpaceTradersClient, player_id: int, contract_id: str, *, now: datetime
+) -> tuple[Contract, int]:
+    """Fulfil the contract; the payment is recorded as a `contract_fulfilled` ledger entry."""
     contract_id = parse_contract_id(contract_id)
     try:
         with game_errors(contract=contract_id):
@@ -161,6 +175,7 @@ async def fulfil(api: SpaceTradersClient, contract_id: str) -> tuple[Contract, i
         missing = [d for d in contract.deliver if d.units_remaining > 0]
         raise ContractError(f"contract {contract.id} still needs " + ", ".join(
             f"{d.units_remaining} {d.trade_symbol}" for d in missing)) from exc
+    await asyncio.to_thread(_record, db, entry_for_contract(result, player_id=player_id, at=now, fulfilled=True))
     return result.contract, result.agent.credits
 
 

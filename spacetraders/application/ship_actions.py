@@ -5,7 +5,8 @@ A ship whose active assignment points at a live container is driven by it: any a
 that changes the ship is refused, naming the container (`driving_container`,
 `refuse_if_driven`). Inputs are checked before anything is read or written: units are
 whole numbers from 1 to 2^63-1 (no NaN, infinity, sign or fraction). Actions that move
-credits (refuel, buy, sell) report the agent's credits after.
+credits (refuel, buy, sell) report the agent's credits after and record a ledger entry in
+the transaction that stores the step's outcome.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from spacetraders.api.client import SpaceTradersClient
 from spacetraders.api.errors import NotFoundError
 from spacetraders.api.models import Fuel, Ship, ShipNav
 from spacetraders.api.trade_models import Cargo, TradeResult
+from spacetraders.application.ledger import LedgerEntry, entry_for_refuel, entry_for_trade, record_entry
 from spacetraders.domain.containers import LIVE_STATUSES
 from spacetraders.domain.navigation import FlightMode
 from spacetraders.errors import ConfigError, NotFound, SpacetradersError
@@ -159,7 +161,9 @@ class ShipActions:
 
     async def refuel(self, ship: str, units: int | None = None) -> ShipAction:
         result = await self._acting(ship, lambda: self.api.refuel(ship, units))
-        current = await self._read_ship(ship)
+        # The ship as it is now and the fuel bill land in one transaction.
+        current = await self._read_ship(ship, entry=lambda s: entry_for_refuel(
+            result, player_id=self.player_id, ship_symbol=ship, at=self.now, waypoint_symbol=s.nav.waypoint_symbol))
         return ShipAction(ship, "refuel", nav=current.nav, fuel=result.fuel, credits=result.credits,
                           transaction={"type": "PURCHASE", "trade_symbol": "FUEL", "units": result.units,
                                        "total_price": result.price})
@@ -173,10 +177,14 @@ class ShipActions:
         return ShipAction(ship, "jettison", cargo=cargo)
 
     async def buy(self, ship: str, good: str, units: int) -> ShipAction:
-        return _trade(ship, "buy", await self._acting(ship, lambda: self.api.purchase_cargo(ship, good, units)))
+        result = await self._acting(ship, lambda: self.api.purchase_cargo(ship, good, units))
+        await self._record(entry_for_trade(result, player_id=self.player_id, at=self.now))
+        return _trade(ship, "buy", result)
 
     async def sell(self, ship: str, good: str, units: int) -> ShipAction:
-        return _trade(ship, "sell", await self._acting(ship, lambda: self.api.sell_cargo(ship, good, units)))
+        result = await self._acting(ship, lambda: self.api.sell_cargo(ship, good, units))
+        await self._record(entry_for_trade(result, player_id=self.player_id, at=self.now))
+        return _trade(ship, "sell", result)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -188,7 +196,8 @@ class ShipActions:
         except NotFoundError:
             raise NotFound(f"ship {ship} not found among this player's ships") from None
 
-    async def _read_ship(self, ship: str) -> Ship:
+    async def _read_ship(self, ship: str, entry: Callable[[Ship], LedgerEntry] | None = None) -> Ship:
+        """Read and store the ship; `entry` (a credit change) is recorded in the same transaction."""
         try:
             current = await self.api.get_ship(ship)
         except NotFoundError:
@@ -197,9 +206,18 @@ class ShipActions:
         def write() -> None:
             with self.db.transaction() as uow:
                 store_ships(uow.session, self.player_id, [current], now=self.now)
+                if entry is not None:
+                    record_entry(uow, entry(current))
 
         await asyncio.to_thread(write)
         return current
+
+    async def _record(self, entry: LedgerEntry) -> None:
+        def write() -> None:
+            with self.db.transaction() as uow:
+                record_entry(uow, entry)
+
+        await asyncio.to_thread(write)
 
     async def _store_nav(self, ship: str, nav: ShipNav, fuel: Fuel | None) -> None:
         def write() -> None:

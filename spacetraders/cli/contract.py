@@ -72,7 +72,8 @@ def show(ctx: typer.Context, contract_id: str = typer.Argument(..., metavar="ID"
 def accept(ctx: typer.Context, contract_id: str = typer.Argument(..., metavar="ID", help="Contract id.")) -> None:
     """Accept an offered contract (pays its on-accept share now)."""
     app = app_context(ctx)
-    (contract, credits), _ = _call(app, lambda api, _p: uc.accept(api, contract_id))
+    db = app.database()
+    (contract, credits), _ = _call(app, lambda api, p: uc.accept(db, api, p.player_id, contract_id, now=utcnow()))
     view = uc.contract_view(contract, utcnow()) | {"credits": credits}
 
     def render(console: Console) -> None:
@@ -129,7 +130,8 @@ def deliver(
 def fulfil(ctx: typer.Context, contract_id: str = typer.Argument(..., metavar="ID", help="Contract id.")) -> None:
     """Fulfil a contract whose every unit is delivered (pays the rest)."""
     app = app_context(ctx)
-    (contract, credits), _ = _call(app, lambda api, _p: uc.fulfil(api, contract_id))
+    db = app.database()
+    (contract, credits), _ = _call(app, lambda api, p: uc.fulfil(db, api, p.player_id, contract_id, now=utcnow()))
     view = uc.contract_view(contract, utcnow()) | {"credits": credits}
 
     def render(console: Console) -> None:

@@ -40,6 +40,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "waypoint": LazyCommand("spacetraders.cli.waypoint", "app", "Waypoints of a system (cached from the API)."),
     "market": LazyCommand("spacetraders.cli.market", "app", "Market data gathered by scout tours."),
     "scout": LazyCommand("spacetraders.cli.scout", "app", "Scout markets with probes or other ships."),
+    "shipyard": LazyCommand("spacetraders.cli.shipyard", "app", "Shipyards: list the yards and their prices, buy ships."),
     "ledger": LazyCommand("spacetraders.cli.ledger", "app", "The ledger: every credit change the bot caused."),
     "contract": LazyCommand(
         "spacetraders.cli.contract", "app", "Contracts: list, show, accept, negotiate, deliver, fulfil, evaluate."

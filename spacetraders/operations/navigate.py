@@ -9,8 +9,9 @@ arrival (stop-aware); a jump waits out the reactor cooldown first. A leg the ser
 for fuel or cooldown reasons triggers a fresh plan; a few such re-plans in a row fail the
 container and the supervisor's restart policy takes over.
 
-Refuels and jumps spend credits: they live in `_refuel` and `_jump` only, so a ledger (and
-intent records for restart safety) can wrap them without touching the rest.
+Refuels and jumps spend credits: they live in `_refuel` and `_jump` only, and each writes
+its ledger row (with the container id) in the transaction that stores the ship's new nav and
+fuel. The rows are built here from persistence.ledger, as operations sit below application.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from spacetraders.domain.routing import JUMP, Leg, ModeChoice, Route, Unreachabl
 from spacetraders.operations.base import ContainerContext
 from spacetraders.operations.registry import register
 from spacetraders.operations.route_data import plan_for_ship
+from spacetraders.persistence.ledger import LedgerEntry, LedgerKind, record_entry
 from spacetraders.persistence.universe import store_ships, update_ship_nav
 
 COMMAND_TYPE = "NavigateCommand"
@@ -131,7 +133,11 @@ class Navigation:
         api, symbol = self.ctx.api, self.p.ship_symbol
         await self._save(await api.dock(symbol))
         refuel = await api.refuel(symbol)
-        await self._save(self.ship.nav, refuel.fuel)
+        units = refuel.units or None  # market units: 1 = 100 ship fuel
+        await self._save(self.ship.nav, refuel.fuel, entry=self._entry(
+            LedgerKind.REFUEL, -refuel.price, refuel.credits, good="FUEL", units=units,
+            unit_price=round(refuel.price / units) if units else None,
+            waypoint_symbol=self.ship.nav.waypoint_symbol))
         self.ctx.log.info("Refuelled at %s: %d/%d fuel for %d credits (credits after: %d)",
                           self.ship.nav.waypoint_symbol, refuel.fuel.current, refuel.fuel.capacity,
                           refuel.price, refuel.credits)
@@ -149,7 +155,8 @@ class Navigation:
         result = await api.jump(symbol, leg.destination)
         self.ctx.log.info("Jumped %s -> %s for %d credits (credits after: %d)", leg.origin, leg.destination,
                           result.fee, result.agent.credits)
-        await self._save(result.nav)
+        await self._save(result.nav, entry=self._entry(
+            LedgerKind.JUMP, -result.fee, result.agent.credits, good="ANTIMATTER", waypoint_symbol=leg.destination))
         return True
 
     async def _land(self) -> bool:
@@ -180,7 +187,13 @@ class Navigation:
 
         await asyncio.to_thread(write)
 
-    async def _save(self, nav: ShipNav, fuel: Fuel | None = None) -> None:
+    def _entry(self, kind: LedgerKind, total: int, credits_after: int, **fields: Any) -> LedgerEntry:
+        return LedgerEntry(player_id=self.ctx.player_id, at=self.ctx.clock.now(), kind=kind, total=total,
+                           credits_after=credits_after, ship_symbol=self.p.ship_symbol,
+                           container_id=self.ctx.container_id, **fields)
+
+    async def _save(self, nav: ShipNav, fuel: Fuel | None = None, entry: LedgerEntry | None = None) -> None:
+        """Store the ship's nav and fuel; a credit change (`entry`) goes in the same transaction."""
         self._ship = dataclasses.replace(self.ship, nav=nav, fuel=fuel or self.ship.fuel)
         ship = self._ship
 
@@ -188,5 +201,7 @@ class Navigation:
             with self.ctx.db.transaction() as uow:
                 update_ship_nav(uow.session, self.ctx.player_id, ship.symbol, ship.nav, ship.fuel,
                                 now=self.ctx.clock.now())
+                if entry is not None:
+                    record_entry(uow, entry)
 
         await asyncio.to_thread(write)
