@@ -72,7 +72,8 @@ def test_start_status_stop(capsys, db, db_url, env):
     assert again.code != 0 and "already running" in again.err and len(again.err.strip().splitlines()) == 1
 
     stopped = cli(capsys, "--db", db_url, "--json", "daemon", "stop")
-    assert stopped.code == 0, stopped.err and stopped.json()["stopped"] == [body["daemon_id"]]
+    assert stopped.code == 0, stopped.err
+    assert stopped.json()["stopped"] == [body["daemon_id"]]
     assert not pidfile.path().exists()
     assert all(containers(db)[c].status == "INTERRUPTED" for c in ids)
     after = cli(capsys, "--db", db_url, "--json", "daemon", "status").json()

@@ -161,7 +161,8 @@ def test_one_off_actions_report_the_ship_and_the_credits_after(capsys, db, db_ur
     ship, sim = game["frigate"], game["sim"]
     credits = lambda: sim.agents["COOPER"].credits  # noqa: E731
     docked = cli(capsys, "--db", db_url, "--json", "ship", "dock", ship)
-    assert docked.code == 0, docked.err and docked.json()["nav"]["status"] == "DOCKED"
+    assert docked.code == 0, docked.err
+    assert docked.json()["nav"]["status"] == "DOCKED"
     sim._ships[ship].fuel -= 50
     refuel = cli(capsys, "--db", db_url, "--json", "ship", "refuel", ship, "--units", "10")
     assert refuel.code == 0, refuel.err
