@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from spacetraders.api import ratelimit
 from spacetraders.domain.navigation import distance
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import Container, ShipAssignment
@@ -35,6 +36,11 @@ from tests.supervisor.harness import (  # noqa: E402
 @pytest.fixture
 def game(monkeypatch: pytest.MonkeyPatch, db: Database) -> Iterator[dict[str, Any]]:
     with sim_server(seed=13, time_scale=1000, enforce_rate_limit=False, probes_per_agent=1) as (url, sim):
+        # The simulator enforces no limit here, so the in-process commands need not pace their
+        # calls at 2/s either (the limiter has tests of its own); the daemon subprocess still does.
+        roomy: dict[str, ratelimit.RateLimiter] = {}
+        monkeypatch.setattr(ratelimit, "shared_limiter", lambda key, clock=None: roomy.setdefault(
+            key, ratelimit.RateLimiter(clock, static_points=100_000, burst_points=100_000)))
         monkeypatch.setenv("SPACETRADERS_API_URL", url)
         monkeypatch.delenv("SPACETRADERS_PLAYER", raising=False)
         agent = register_agent(db, url, "COOPER")
