@@ -96,7 +96,7 @@ class DaemonProcess:
 
     def signal(self, sig: int) -> None:
         assert self.proc is not None
-        os.kill(self.proc.pid, sig)
+        self.proc.send_signal(sig)  # our own child; Popen refuses once it has been reaped
 
     def kill9(self) -> None:
         self.signal(signal.SIGKILL)
