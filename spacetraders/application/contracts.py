@@ -20,11 +20,11 @@ from spacetraders.api.client import SpaceTradersClient
 from spacetraders.api.errors import ApiError
 from spacetraders.api.trade_models import Cargo, Contract, ContractDelivery
 from spacetraders.application.ledger import LedgerEntry, entry_for_contract, record_entry
+from spacetraders.application.ship_actions import driving_container
 from spacetraders.application.universe import system_waypoints
 from spacetraders.domain.contract_pricing import Decision, PricingParams, ShipState, Source, Terms, evaluate
 from spacetraders.domain.navigation import Point, system_of
 from spacetraders.errors import ConfigError, SpacetradersError
-from spacetraders.persistence.assignments import ACTIVE, AssignmentRepository
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import MarketGood, MarketRow
 
@@ -78,13 +78,10 @@ def game_errors(contract: str = "?", ship: str = "?") -> Iterator[None]:
 
 def ensure_ship_free(db: Database, player_id: int, ship: str) -> None:
     """Refuse a one-off action on a ship that a live container drives (one driver per ship)."""
-    with db.read() as session:
-        held = AssignmentRepository(session).get(player_id, ship)
-        driver = held.container_id if held is not None and held.status == ACTIVE else None
+    driver = driving_container(db, player_id, ship)
     if driver is not None:
-        raise ShipDrivenError(
-            f"ship {ship} is driven by container {driver}: stop it first (`spacetraders container stop {driver}`)"
-        )
+        cid = driver.container_id
+        raise ShipDrivenError(f"ship {ship} is driven by container {cid}: stop it first (`spacetraders container stop {cid}`)")
 
 
 # -- views ------------------------------------------------------------------------------
