@@ -25,7 +25,8 @@ def _symbols(items: list[Json] | None, key: str = "symbol") -> tuple[str, ...]:
     return tuple(item[key] for item in items or ())
 
 
-def _raw() -> Any:
+def raw_field() -> Any:
+    """A model's untouched JSON, kept for callers that need a field the model does not name."""
     return field(default_factory=dict, repr=False, compare=False)
 
 
@@ -37,7 +38,7 @@ class Agent:
     starting_faction: str
     ship_count: int
     account_id: str | None = None
-    raw: Json = _raw()
+    raw: Json = raw_field()
 
     @classmethod
     def from_json(cls, data: Json) -> Agent:
@@ -108,7 +109,7 @@ class Ship:
     nav: ShipNav
     cargo_capacity: int
     cargo_units: int
-    raw: Json = _raw()
+    raw: Json = raw_field()
 
     @classmethod
     def from_json(cls, data: Json) -> Ship:
@@ -135,7 +136,7 @@ class Waypoint:
     traits: tuple[str, ...]
     orbits: str | None = None
     orbitals: tuple[str, ...] = ()
-    raw: Json = _raw()
+    raw: Json = raw_field()
 
     @property
     def has_marketplace(self) -> bool:
@@ -190,7 +191,7 @@ class Market:
     imports: tuple[str, ...]
     exchange: tuple[str, ...]
     trade_goods: tuple[TradeGood, ...] = ()  # empty unless one of our ships is present
-    raw: Json = _raw()
+    raw: Json = raw_field()
 
     @property
     def goods(self) -> frozenset[str]:
@@ -232,7 +233,7 @@ class Shipyard:
     ship_types: tuple[str, ...]
     ships: tuple[ShipyardListing, ...] = ()  # empty unless one of our ships is present
     modifications_fee: int = 0
-    raw: Json = _raw()
+    raw: Json = raw_field()
 
     @classmethod
     def from_json(cls, data: Json) -> Shipyard:
@@ -253,7 +254,7 @@ class System:
     x: int
     y: int
     waypoint_count: int
-    raw: Json = _raw()
+    raw: Json = raw_field()
 
     @classmethod
     def from_json(cls, data: Json) -> System:
@@ -317,7 +318,7 @@ class ServerStatus:
     version: str
     reset_date: str
     next_reset: datetime | None
-    raw: Json = _raw()
+    raw: Json = raw_field()
 
     @classmethod
     def from_json(cls, data: Json) -> ServerStatus:

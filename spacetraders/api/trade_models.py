@@ -6,17 +6,13 @@ the fleet uses typed, the full payload kept in `raw` (out of repr and equality).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from spacetraders.api.models import Agent, Ship, parse_time
+from spacetraders.api.models import Agent, Ship, parse_time, raw_field
 
 Json = dict[str, Any]
-
-
-def _raw() -> Any:
-    return field(default_factory=dict, repr=False, compare=False)
 
 
 def _time(value: str | None) -> datetime:
@@ -133,7 +129,7 @@ class Contract:
     deadline: datetime  # deliveries and fulfilment must happen before this
     deadline_to_accept: datetime
     deliver: tuple[ContractDelivery, ...] = ()
-    raw: Json = _raw()
+    raw: Json = raw_field()
 
     @property
     def is_complete(self) -> bool:

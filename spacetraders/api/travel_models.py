@@ -3,17 +3,13 @@ construction (ECONOMY.md §15; conventions as in models.py: frozen, `raw` kept a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from spacetraders.api.models import Agent, Fuel, ShipNav, Waypoint, parse_time
+from spacetraders.api.models import Agent, Fuel, ShipNav, Waypoint, parse_time, raw_field
 
 Json = dict[str, Any]
-
-
-def _raw() -> Any:
-    return field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,7 @@ class JumpResult:
     cooldown: Cooldown
     agent: Agent  # credits after the fee
     fee: int  # the ANTIMATTER bought for the jump
-    raw: Json = _raw()
+    raw: Json = raw_field()
 
     @classmethod
     def from_json(cls, data: Json) -> JumpResult:
