@@ -25,6 +25,7 @@ from spacetraders.api.trade_models import Cargo, TradeResult
 from spacetraders.application.ledger import LedgerEntry, entry_for_refuel, entry_for_trade, record_entry
 from spacetraders.domain.containers import LIVE_STATUSES
 from spacetraders.domain.navigation import FlightMode
+from spacetraders.domain.numbers import INT64_MAX, NotWholeNumber, OutOfRange, whole_number
 from spacetraders.errors import ConfigError, NotFound, SpacetradersError
 from spacetraders.persistence.assignments import ACTIVE
 from spacetraders.persistence.database import Database
@@ -32,8 +33,6 @@ from spacetraders.persistence.unit_of_work import UnitOfWork
 from spacetraders.persistence.universe import store_ships, update_ship_nav
 
 T = TypeVar("T")
-INT64_MAX = 2**63 - 1
-_DIGITS = re.compile(r"^\+?[0-9]+$")
 _GOOD = re.compile(r"^[A-Z][A-Z0-9_]*$")
 FLIGHT_MODES = tuple(m.value for m in FlightMode)
 
@@ -81,11 +80,12 @@ def refuse_if_driven(db: Database, player_id: int, ship_symbol: str) -> None:
 def parse_units(raw: object, name: str = "units") -> int:
     """A whole number of units, 1..2^63-1; anything else is one clear line."""
     text = str(raw).strip()
-    if not _DIGITS.match(text):
-        raise ConfigError(f"{name} must be a whole number from 1 to {INT64_MAX}, not {_short(text)!r}")
-    if len(text.lstrip("+0")) > len(str(INT64_MAX)) or not 1 <= int(text) <= INT64_MAX:
-        raise ConfigError(f"{name} must be a whole number from 1 to {INT64_MAX}, not {_short(text)}")
-    return int(text)
+    try:
+        return whole_number(text, 1, signed=False)
+    except NotWholeNumber:
+        raise ConfigError(f"{name} must be a whole number from 1 to {INT64_MAX}, not {_short(text)!r}") from None
+    except OutOfRange:
+        raise ConfigError(f"{name} must be a whole number from 1 to {INT64_MAX}, not {_short(text)}") from None
 
 
 def parse_good(raw: str) -> str:

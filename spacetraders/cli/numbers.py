@@ -9,29 +9,26 @@ is declared through `int_option` / `float_option` instead: a bad value is a usag
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
 import typer
 
-INT64_MAX = 2**63 - 1
-_INTEGER = re.compile(r"[+-]?[0-9]+")
+from spacetraders.domain.numbers import INT64_MAX, NotWholeNumber, OutOfRange, whole_number
 
 
 def bounded_int(low: int, high: int = INT64_MAX) -> Callable[[Any], int]:
     """A parser for a whole number in [low, high] (ASCII digits only: no `1e3`, no `1.0`)."""
     expected = f"an integer from {low} to {high}"
-    digits = len(str(max(abs(low), abs(high))))
 
     def parse(value: Any) -> int:
         text = str(value).strip()
-        if not _INTEGER.fullmatch(text):
-            raise typer.BadParameter(f"must be {expected}, not {_quoted(text)}")
-        # Compare lengths before int(): a 5000-digit argument is refused without converting it.
-        if len(text.lstrip("+-0")) > digits or not low <= int(text) <= high:
-            raise typer.BadParameter(f"must be {expected}, not {_short(text)}")
-        return int(text)
+        try:
+            return whole_number(text, low, high)
+        except NotWholeNumber:
+            raise typer.BadParameter(f"must be {expected}, not {_quoted(text)}") from None
+        except OutOfRange:
+            raise typer.BadParameter(f"must be {expected}, not {_short(text)}") from None
 
     return parse
 
