@@ -146,6 +146,11 @@ def hop(origin: str, destination: str, coords: Mapping[str, tuple[int, int]], sh
 # -- shared plumbing ---------------------------------------------------------------------------
 
 
+def _check_location(ship: ShipProfile, coords: Mapping[str, tuple[int, int]]) -> None:
+    if ship.location not in coords:
+        raise ValueError(f"no coordinates for {ship.location}, where {ship.symbol} is")
+
+
 class _Book:
     """Fresh quotes by (waypoint, good), with cached per-unit marginal price ladders."""
 
@@ -271,6 +276,7 @@ def rank_lanes(
 ) -> list[TradePlan]:
     """Every single-good buy->sell lane the ship could fly now from fresh quotes, best profit per
     hour first. Lanes earning `min_profit` or less (net of fuel) are left out."""
+    _check_location(ship, coords)
     hold = ship.free_hold
     book = _Book(quotes, coords, now, max_age, model, hold)
     lanes: list[TradePlan] = []
@@ -422,6 +428,7 @@ def best_plan(
     markets that sell the cargo held and buy at some stops to sell at later ones, spending at most
     `budget` on goods. A plan must earn (net of fuel) at least `min_margin_pct` % of its goods cost
     and more than nothing; None when no plan does."""
+    _check_location(ship, coords)
     quotes = list(quotes)
     lanes = rank_lanes(quotes, coords, ship, now=now, max_age=max_age, fuel_price=fuel_price, budget=budget,
                        model=model, stop_seconds=stop_seconds, guard_pct=guard_pct)

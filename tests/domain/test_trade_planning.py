@@ -254,3 +254,8 @@ def test_best_plan_never_exceeds_budget_or_hold(rows, budget, capacity, held):
             aboard[a.good] = aboard.get(a.good, 0) + (a.units if a.side == "buy" else -a.units)
             assert aboard[a.good] >= 0
         assert sum(aboard.values()) <= hauler.cargo_capacity
+
+
+def test_the_ship_must_be_somewhere_known():
+    with pytest.raises(ValueError, match="no coordinates for X1-T-Z"):
+        rank_lanes([], COORDS, ship("X1-T-Z"), now=NOW, max_age=HOUR, fuel_price=1)
