@@ -42,6 +42,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "scout": LazyCommand("spacetraders.cli.scout", "app", "Scout markets with probes or other ships."),
     "shipyard": LazyCommand("spacetraders.cli.shipyard", "app", "Shipyards: list the yards and their prices, buy ships."),
     "ledger": LazyCommand("spacetraders.cli.ledger", "app", "The ledger: every credit change the bot caused."),
+    "trade": LazyCommand("spacetraders.cli.trade", "app", "Trading: run a ship on the best lanes the scouted prices show."),
     "contract": LazyCommand(
         "spacetraders.cli.contract", "app", "Contracts: list, show, accept, negotiate, deliver, fulfil, evaluate."
     ),

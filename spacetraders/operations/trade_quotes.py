@@ -1,0 +1,97 @@
+"""Plans from the scouts' stored prices: the quotes of the run's systems as the planner's
+`MarketQuote`s, the ship as its `ShipProfile`, and the best market to sell what it holds.
+
+This is the trade run's default `TripPlanner`; the bench swaps in others (an oracle that
+reads the simulator's true state, a naive baseline) behind the same two methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from spacetraders.domain.routing import FUEL_PER_MARKET_UNIT
+from spacetraders.domain.trade_planning import (
+    ImpactModel,
+    MarketQuote,
+    ShipProfile,
+    TradePlan,
+    best_plan,
+    hop,
+    sell_revenue,
+)
+from spacetraders.errors import NotFound
+from spacetraders.persistence.database import Database
+from spacetraders.persistence.markets import list_markets, market_with_goods
+
+if TYPE_CHECKING:
+    from spacetraders.operations.trade_run import TradeRun
+
+FUEL = "FUEL"
+DEFAULT_FUEL_ASK = 72  # obs: FUEL 72/68 at an exchange, when no market of the systems stored it
+
+
+class ScoutedPlanner:
+    def __init__(self, model: ImpactModel | None = None, max_stops: int = 3) -> None:
+        self.model = model or ImpactModel()
+        self.max_stops = max_stops
+
+    async def quotes(self, run: TradeRun) -> list[MarketQuote]:
+        return await asyncio.to_thread(stored_quotes, run.ctx.db, run.p.systems)
+
+    async def plan(self, run: TradeRun, budget: int) -> TradePlan | None:
+        quotes = await self.quotes(run)
+        return best_plan(quotes, run.coords, profile(run), now=run.ctx.clock.now(),
+                         max_age=timedelta(seconds=run.p.max_age_s), fuel_price=fuel_price(quotes),
+                         min_margin_pct=run.p.min_margin_pct, max_stops=self.max_stops, budget=budget,
+                         model=self.model)
+
+    async def outlet(self, run: TradeRun, good: str, units: int) -> str | None:
+        return best_outlet(await self.quotes(run), run, good, units, self.model)
+
+
+def profile(run: TradeRun) -> ShipProfile:
+    ship = run.ship
+    return ShipProfile(symbol=ship.symbol, cargo_capacity=ship.cargo_capacity, cargo=dict(run.book.cargo),
+                       speed=ship.engine_speed, fuel_capacity=ship.fuel.capacity, fuel_current=ship.fuel.current,
+                       location=ship.nav.waypoint_symbol)
+
+
+def best_outlet(quotes: list[MarketQuote], run: TradeRun, good: str, units: int, model: ImpactModel) -> str | None:
+    """The market where selling `units` of `good` nets the most after the fuel to get there;
+    any age of data will do (holding cargo earns nothing)."""
+    ship, price = profile(run), fuel_price(quotes)
+    best: tuple[float, str] | None = None
+    for q in quotes:
+        if q.good != good or q.sell_price is None or q.waypoint not in run.coords or ship.location not in run.coords:
+            continue
+        net = sell_revenue(q, units, model).total - hop(ship.location, q.waypoint, run.coords, ship).fuel * price
+        if best is None or net > best[0]:
+            best = (net, q.waypoint)
+    return best[1] if best else None
+
+
+def fuel_price(quotes: list[MarketQuote]) -> float:
+    """Credits per unit of tank: the median stored FUEL ask over 100 (a market unit fills 100)."""
+    asks = [q.purchase_price for q in quotes if q.good == FUEL and q.purchase_price]
+    return (statistics.median(asks) if asks else DEFAULT_FUEL_ASK) / FUEL_PER_MARKET_UNIT
+
+
+def stored_quotes(db: Database, systems: tuple[str, ...]) -> list[MarketQuote]:
+    """Every stored price of the systems' markets, with when it was read."""
+    quotes: list[MarketQuote] = []
+    with db.read() as session:
+        for system in systems:
+            for summary in list_markets(session, system):
+                try:
+                    view = market_with_goods(session, summary.waypoint_symbol)
+                except NotFound:
+                    continue
+                for g in view.goods:
+                    if not g.trade_volume:
+                        continue
+                    quotes.append(MarketQuote(view.waypoint_symbol, g.symbol, g.purchase_price, g.sell_price,
+                                              g.trade_volume, g.supply, g.activity, view.updated_at, g.type))
+    return quotes
