@@ -31,10 +31,11 @@ from spacetraders.operations.base import ContainerContext
 from spacetraders.operations.money_steps import MoneySteps, StepKind
 from spacetraders.operations.navigate import NavigateParams, Navigation
 from spacetraders.operations.registry import register
+from spacetraders.operations.route_data import system_waypoints
 from spacetraders.operations.trade_fills import REFUEL_ALLOWANCE, Desk, Guards, Ledgered
 from spacetraders.persistence.markets import last_updated
 from spacetraders.persistence.progress import load_progress
-from spacetraders.persistence.universe import list_waypoints, store_ships, update_ship_nav
+from spacetraders.persistence.universe import store_ships, update_ship_nav
 
 COMMAND_TYPE = "TradeCommand"
 MAX_STOPS = 3  # the longest tour a plan may fly (it also sizes the fuel kept above the reserve)
@@ -123,7 +124,9 @@ class TradeRun:
             e = settled.entry
             side = "sell" if settled.intent.kind is StepKind.SELL else "buy"
             self.book.apply(side, e.good or "", e.units or 0, abs(e.total))
-        self.coords = await asyncio.to_thread(self._coords)
+        for system in p.systems:  # the waypoint cache, filled from the API for a system never seen
+            self.coords |= {w.symbol: (w.x, w.y) for w in await system_waypoints(ctx.db, ctx.api, system,
+                                                                                  now=ctx.clock.now())}
         await self._sync()
         while not ctx.stopping:
             if self.book.cargo and not await self._liquidate():
@@ -268,10 +271,6 @@ class TradeRun:
     def _progress(self) -> dict[str, Any] | None:
         with self.ctx.db.read() as session:
             return load_progress(session, self.ctx.player_id, self.p.run_id)
-
-    def _coords(self) -> dict[str, tuple[int, int]]:
-        with self.ctx.db.read() as session:
-            return {w.waypoint_symbol: (w.x, w.y) for s in self.p.systems for w in list_waypoints(session, s)}
 
     def _newest_data(self) -> datetime | None:
         markets = list(self.coords)
