@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -226,8 +226,8 @@ def _rank(quotes: list[MarketQuote], coords: dict[str, tuple[int, int]], ship: S
     sources = sorted({q.waypoint for q in quotes if q.purchase_price is not None and q.waypoint in coords
                       and (good is None or q.good == good)})
     for source in sources:  # the hauler is where the lane starts: no leg to reach it
-        ranked = rank_lanes(quotes, coords, default_ship(source), **kw)
-        lanes += [lane for lane in ranked if lane.stops[0].waypoint == source]
+        here = [q if q.waypoint == source else replace(q, purchase_price=None) for q in quotes]
+        lanes += rank_lanes(here, coords, default_ship(source), **kw)
     return lanes
 
 

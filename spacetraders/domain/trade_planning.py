@@ -160,7 +160,9 @@ class _Book:
         for q in quotes:
             age = now - q.observed_at
             if q.waypoint in coords and q.trade_volume >= 1 and age <= max_age:
-                self.quotes[(q.waypoint, q.good)] = q
+                seen = self.quotes.get((q.waypoint, q.good))
+                if seen is None or q.observed_at >= seen.observed_at:  # the newest read of a row wins
+                    self.quotes[(q.waypoint, q.good)] = q
         self.now, self.model, self.depth = now, model, max(0, depth)
         self._ladders: dict[tuple[str, str, Side], list[int]] = {}
 
@@ -174,7 +176,7 @@ class _Book:
         return self._ladders[key]
 
     def age(self, waypoint: str, good: str) -> float:
-        return (self.now - self.quotes[(waypoint, good)].observed_at).total_seconds()
+        return max(0.0, (self.now - self.quotes[(waypoint, good)].observed_at).total_seconds())
 
     def sellers(self, good: str | None = None) -> list[MarketQuote]:
         return [q for q in self.quotes.values() if q.purchase_price is not None and good in (None, q.good)]

@@ -259,3 +259,11 @@ def test_best_plan_never_exceeds_budget_or_hold(rows, budget, capacity, held):
 def test_the_ship_must_be_somewhere_known():
     with pytest.raises(ValueError, match="no coordinates for X1-T-Z"):
         rank_lanes([], COORDS, ship("X1-T-Z"), now=NOW, max_age=HOUR, fuel_price=1)
+
+
+def test_the_newest_read_of_a_row_wins():
+    old, new = q("X1-T-S", "IRON", 100, 50, age=600), q("X1-T-S", "IRON", 200, 100, age=60)
+    sink = q("X1-T-D", "IRON", 600, 300)
+    for quotes in ([old, new, sink], [new, old, sink]):
+        [lane] = rank_lanes(quotes, COORDS, ship(), now=NOW, max_age=HOUR, fuel_price=0)
+        assert lane.stops[0].actions[0].expected_unit_price >= 200 and lane.data_age_s == 60
