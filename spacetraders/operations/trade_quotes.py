@@ -12,6 +12,7 @@ import statistics
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from spacetraders.domain.navigation import system_of
 from spacetraders.domain.routing import FUEL_PER_MARKET_UNIT
 from spacetraders.domain.trade_planning import (
     ImpactModel,
@@ -42,14 +43,21 @@ class ScoutedPlanner:
         return await asyncio.to_thread(stored_quotes, run.ctx.db, run.p.systems)
 
     async def plan(self, run: TradeRun, budget: int) -> TradePlan | None:
-        quotes = await self.quotes(run)
+        quotes = here(await self.quotes(run), run)
         return best_plan(quotes, run.coords, profile(run), now=run.ctx.clock.now(),
                          max_age=timedelta(seconds=run.p.max_age_s), fuel_price=fuel_price(quotes),
                          min_margin_pct=run.p.min_margin_pct, max_stops=self.max_stops, budget=budget,
                          model=self.model)
 
     async def outlet(self, run: TradeRun, good: str, units: int) -> str | None:
-        return best_outlet(await self.quotes(run), run, good, units, self.model)
+        return best_outlet(here(await self.quotes(run), run), run, good, units, self.model)
+
+
+def here(quotes: list[MarketQuote], run: TradeRun) -> list[MarketQuote]:
+    """The quotes of the ship's own system: coordinates compare only within one, and the
+    planner prices no jumps (a run's other systems count once the ship is there)."""
+    system = run.ship.nav.system_symbol
+    return [q for q in quotes if system_of(q.waypoint) == system]
 
 
 def profile(run: TradeRun) -> ShipProfile:
