@@ -24,11 +24,15 @@ def test_demo_runs_the_whole_story(tmp_path):
     restarted = story["restarted"]
     assert restarted["new_container"] != restarted["old_container"]
     by_ship = {a["ship"]: a for a in story["assignments"]}
-    assert set(by_ship) == set(story["probes"])  # every probe keeps exactly one live tour
+    trade = story["trade"]
+    assert set(by_ship) == set(story["probes"]) | {trade["ship"]}  # every probe keeps one live tour, the trader its run
+    assert by_ship[trade["ship"]]["container"] == trade["container"]
+    assert trade["net"] > 0 and {r["kind"] for r in trade["by_kind"]} >= {"purchase", "sale"}  # the ledger shows the profit
     assert by_ship[restarted["ship"]]["restarted_from"] == restarted["old_container"]
     tours = story["tours"]["tours"]
     assert sorted(t["ship_symbol"] for t in tours) == sorted(story["probes"])
-    assert {t["container_id"] for t in tours} == {a["container"] for a in story["assignments"]}
+    assert {t["container_id"] for t in tours} == {a["container"] for a in story["assignments"]
+                                                  if a["ship"] != trade["ship"]}
     planned = sorted(m for t in story["plan"]["tours"] for m in t["markets"])
     assert planned == sorted(story["plan"]["markets"])  # every market scouted exactly once
     assert not os.path.exists(story["workdir"])  # throw-away: nothing left behind

@@ -44,6 +44,7 @@ class TradeRequest:
     reserve: int = 0
     min_margin_pct: float = 5.0
     max_age_s: int = 1800
+    wait_s: float = 60.0  # not on the CLI: the demo, whose game runs 100x, looks for new data more often
 
     @classmethod
     def parse(cls, *, ship: str, max_spend: int | None = None, reserve: int = 0, min_margin_pct: float = 5.0,
@@ -122,6 +123,7 @@ def _start(db: Database, request: TradeRequest, ship: Ship, systems: tuple[str, 
         "ship_symbol": request.ship, "run_id": run_id, "systems": list(systems),
         "max_spend": request.max_spend if request.max_spend is not None else INT64_MAX,
         "reserve": request.reserve, "min_margin_pct": request.min_margin_pct, "max_age_s": request.max_age_s,
+        "wait_s": request.wait_s,
     }
     with db.read() as session:
         known = sum(len(list_markets(session, s)) for s in systems)

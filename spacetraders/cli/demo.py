@@ -2,8 +2,9 @@
 
 A throw-away SQLite database and the simulator on a free loopback port with fast game
 time; an agent is registered, a daemon started, every market of the HQ system scouted
-with the probes; one tour is made to fail, and the replacement container with its moved
-assignment is shown; then the tours exactly as the visualiser's API returns them.
+with the probes while the command frigate trades on the prices they store (`trade run`; the
+ledger shows its profit); one tour is made to fail, and the replacement container with its
+moved assignment is shown; then the tours exactly as the visualiser's API returns them.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Demo:
     player_id: int = 0
     system: str = ""
     probes: list[str] = field(default_factory=list)
+    trader: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -131,6 +133,37 @@ class Demo:
                 return await scout_markets(self.db, api, request, player_id=self.player_id, now=utcnow())
 
         return asyncio.run(go())
+
+    def trade(self) -> dict[str, str]:
+        """The act of trading: the command frigate (its hold) trades on the prices the probes stored."""
+        from dataclasses import replace
+
+        from spacetraders.application.trading import TradeRequest, start_trade
+
+        async def go() -> dict[str, str]:
+            from spacetraders.api.client import SpaceTradersClient
+
+            with self.db.read() as session:
+                token = session.execute(text("SELECT token FROM players WHERE player_id = :p"),
+                                        {"p": self.player_id}).scalar_one()
+            async with SpaceTradersClient(self.settings.api_url, token) as api:
+                ship = next(s.symbol for s in await api.list_ships() if s.cargo_capacity > 0)
+                # the game runs 100x: data a few real minutes old is hours of game old; look for new data often
+                request = replace(TradeRequest.parse(ship=ship, max_age="10m"), wait_s=3.0)
+                outcome = await start_trade(self.db, api, request, player_id=self.player_id, now=utcnow())
+            return {"ship": ship, "container": outcome.container_id}
+
+        return asyncio.run(go())
+
+    def trade_ledger(self) -> dict[str, Any]:
+        """What the trader's fills and refuels did to the credits, by kind (the ledger)."""
+        from spacetraders.persistence.ledger import LedgerFilter, ReportBy, report
+
+        with self.db.read() as session:
+            rows = report(session, LedgerFilter(player_id=self.player_id, ship_symbol=self.trader["ship"]),
+                          ReportBy.KIND)
+        return {"by_kind": [{"kind": r.key, "entries": r.entries, "net": r.net} for r in rows],
+                "net": sum(r.net for r in rows)}
 
     def markets_with_data(self) -> int:
         with self.db.read() as session:
@@ -215,6 +248,7 @@ def demo(
             summary["plan"] = result.as_dict()
             total = len(result.markets)
             wait_progress(bar, "tours running", len(story.probes), lambda: sum(r[2] == "RUNNING" for r in story.tours()), 30)
+            story.trader = step(bar, "the command frigate trades on the prices the probes store", story.trade)
             wait_progress(bar, "markets read (prices stored)", min(total, 2 * len(story.probes)),
                           story.markets_with_data, 60)
             victim = story.probes[0]
@@ -222,6 +256,8 @@ def demo(
             step(bar, f"inject a failure into {victim}'s tour", lambda: story.inject_failure(victim))
             wait_progress(bar, "supervisor restarts it as a new container (after backoff)", 1,
                           lambda: int(_replaced(story.tours(), victim, before[victim])), 60)
+            wait_progress(bar, "the trader's first profit (ledger)", 1, lambda: int(story.trade_ledger()["net"] > 0), 45)
+        summary["trade"] = story.trader | story.trade_ledger()
         rows = story.tours()
         summary["restarted"] = {"ship": victim, "old_container": before[victim],
                                 "new_container": next(r[1] for r in rows if r[0] == victim)}
@@ -273,6 +309,7 @@ def render(console: Console, summary: dict[str, Any], keep: bool) -> None:
     for a in summary["assignments"]:
         table.add_row(a["ship"], a["container"], a["status"], a["restarted_from"] or "-", str(a["restarts"]))
     console.print(table)
+    _render_trade(console, summary["trade"])
     console.print(f"\nGET /api/bot/tours/{summary['system']} returned:")
     console.print_json(json.dumps(summary["tours"]))
     if keep:
@@ -284,6 +321,16 @@ def render(console: Console, summary: dict[str, Any], keep: bool) -> None:
     else:
         console.print("\nEverything was stopped and removed. Run [bold]spacetraders demo --keep[/] to leave the "
                       "simulator, the daemon and the map server running and open the map in a browser.")
+
+
+def _render_trade(console: Console, trade: dict[str, Any]) -> None:
+    table = Table(title=f"{trade['ship']} traded on the probes' prices ({trade['container']}): its ledger by kind")
+    for column in ("kind", "entries", "credits"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for row in trade["by_kind"]:
+        table.add_row(row["kind"], str(row["entries"]), f"{row['net']:+,}")
+    table.add_row("[bold]net[/]", "", f"[bold]{trade['net']:+,}[/]")
+    console.print(table)
 
 
 def _replaced(rows: list[tuple[Any, ...]], ship: str, old: str) -> bool:

@@ -119,13 +119,20 @@ async def fuel_sellers(db: Database, api: SpaceTradersClient, markets: list[str]
     known = await asyncio.to_thread(stored)
     for market in markets:
         if market not in known:
-            try:
-                catalogue = await api.get_market(system_of(market), market)
-            except NotFoundError:
-                known[market] = False
-                continue
-            known[market] = FUEL in catalogue.exports + catalogue.exchange
+            if market not in _CATALOGUE_FUEL:  # a catalogue never changes: ask once per process
+                try:
+                    catalogue = await api.get_market(system_of(market), market)
+                except NotFoundError:
+                    known[market] = False
+                    continue
+                _CATALOGUE_FUEL[market] = FUEL in catalogue.exports + catalogue.exchange
+            known[market] = _CATALOGUE_FUEL[market]
     return known
+
+
+# Whether each market's public catalogue lists FUEL for sale, as read this process (a trader
+# plans a route per stop: without it every plan re-read the catalogue of every unscouted market).
+_CATALOGUE_FUEL: dict[str, bool] = {}
 
 
 async def explore_gates(db: Database, api: SpaceTradersClient, origin_gate: str, target_system: str) -> GateNetwork:

@@ -55,6 +55,7 @@ class TradeParams:
     min_margin_pct: float = 5.0
     max_age_s: float = 1800.0
     trips: int = -1  # -1: until stopped (tests and benches stop after N trips)
+    wait_s: float = WAIT_STEP_S  # how often a waiting run looks for newer data (the demo's game is fast)
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> TradeParams:
@@ -64,11 +65,12 @@ class TradeParams:
                 systems=tuple(str(s) for s in params["systems"]), max_spend=int(params["max_spend"]),
                 reserve=int(params.get("reserve", 0)), min_margin_pct=float(params.get("min_margin_pct", 5.0)),
                 max_age_s=float(params.get("max_age_s", 1800)), trips=int(params.get("trips", -1)),
+                wait_s=float(params.get("wait_s", WAIT_STEP_S)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad TradeCommand params: {exc}") from None
-        if not p.systems or p.max_spend < 0 or p.reserve < 0 or p.max_age_s <= 0:
-            raise ValueError("bad TradeCommand params: systems, max_spend >= 0, reserve >= 0, max_age_s > 0")
+        if not p.systems or p.max_spend < 0 or p.reserve < 0 or not p.max_age_s > 0 or not p.wait_s > 0:
+            raise ValueError("bad TradeCommand params: systems, max_spend >= 0, reserve >= 0, max_age_s > 0, wait_s > 0")
         return p
 
 
@@ -202,10 +204,10 @@ class TradeRun:
         await self._save("waiting")
         since = await asyncio.to_thread(self._newest_data)
         waited = 0.0
-        while waited < WAIT_MAX_S:
-            if not await self.ctx.sleep(WAIT_STEP_S):
+        while waited < max(WAIT_MAX_S, self.p.wait_s):
+            if not await self.ctx.sleep(self.p.wait_s):
                 return False
-            waited += WAIT_STEP_S
+            waited += self.p.wait_s
             newest = await asyncio.to_thread(self._newest_data)
             if newest is not None and (since is None or newest > since):
                 break
