@@ -101,6 +101,9 @@ async def start_trade(
             await api.get_system(system)
         except NotFoundError:
             raise NotFound(f"unknown system {system}") from None
+    if ship.nav.system_symbol not in systems:
+        raise ConfigError(f"ship {ship.symbol} is in system {ship.nav.system_symbol}, not in --systems "
+                          f"{','.join(systems)}: a run trades where its ship is (no jumps yet)")
     if ship.cargo_capacity <= 0:
         raise ConfigError(f"ship {ship.symbol} has no cargo hold: it cannot trade")
     credits = (await api.get_agent()).credits

@@ -37,7 +37,7 @@ MARKET_READ_ATTEMPTS = 3
 
 
 @dataclass
-class Ledgered:
+class TradeBook:
     """What the run has done, persisted as its progress (small and human-readable)."""
 
     trip: int = 0
@@ -65,7 +65,7 @@ class Ledgered:
         }
 
     @classmethod
-    def from_state(cls, state: dict[str, Any] | None) -> Ledgered:
+    def from_state(cls, state: dict[str, Any] | None) -> TradeBook:
         if not state:
             return cls()
         return cls(
@@ -113,10 +113,10 @@ REFUEL_ALLOWANCE = 150
 
 
 class Desk:
-    """The ship's trading desk at its current market; shares `Ledgered` with the run."""
+    """The ship's trading desk at its current market; shares `TradeBook` with the run."""
 
     def __init__(self, ctx: ContainerContext, money: MoneySteps, ship_symbol: str, run_id: str, guards: Guards,
-                 book: Ledgered, command_type: str) -> None:
+                 book: TradeBook, command_type: str) -> None:
         self.ctx, self.money, self.ship, self.run_id = ctx, money, ship_symbol, run_id
         self.guards, self.book, self.command_type = guards, book, command_type
         self.fuel_allowance = 0  # credits kept above the reserve for the refuels of the trip

@@ -32,7 +32,7 @@ from spacetraders.operations.money_steps import MoneySteps, StepKind
 from spacetraders.operations.navigate import NavigateParams, Navigation
 from spacetraders.operations.registry import register
 from spacetraders.operations.route_data import system_waypoints
-from spacetraders.operations.trade_fills import REFUEL_ALLOWANCE, Desk, Guards, Ledgered
+from spacetraders.operations.trade_fills import REFUEL_ALLOWANCE, Desk, Guards, TradeBook
 from spacetraders.persistence.markets import last_updated
 from spacetraders.persistence.progress import load_progress
 from spacetraders.persistence.universe import store_ships, update_ship_nav
@@ -43,6 +43,10 @@ WAIT_STEP_S = 60.0  # while no plan clears the margin: look for newer data this 
 WAIT_MAX_S = 900.0  # ... and plan again after this long anyway
 DOCKED, IN_TRANSIT = "DOCKED", "IN_TRANSIT"
 ARRIVAL_SLOP_S = 1.0
+
+
+class TradeFailed(RuntimeError):
+    """The run cannot trade; the supervisor's restart policy takes over."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ class TradeRun:
     def __init__(self, ctx: ContainerContext, params: TradeParams, planner: TripPlanner) -> None:
         self.ctx, self.p, self.planner = ctx, params, planner
         self.money = MoneySteps(ctx)
-        self.book = Ledgered()
+        self.book = TradeBook()
         self.desk = Desk(ctx, self.money, params.ship_symbol, params.run_id, Guards(params.reserve, params.max_spend),
                          self.book, COMMAND_TYPE)
         self._ship: Ship | None = None
@@ -119,7 +123,7 @@ class TradeRun:
         if settled is not None:
             ctx.log.info("Settled an open %s step: %s", settled.intent.kind,
                          "it happened" if settled.happened else "it did not happen")
-        self.book = self.desk.book = Ledgered.from_state(await asyncio.to_thread(self._progress))
+        self.book = self.desk.book = TradeBook.from_state(await asyncio.to_thread(self._progress))
         if settled is not None and settled.happened and settled.entry is not None \
                 and settled.intent.kind in (StepKind.PURCHASE, StepKind.SELL):
             # a fill the kill kept out of our progress: count it (the hold itself is read below)
@@ -130,6 +134,9 @@ class TradeRun:
             self.coords |= {w.symbol: (w.x, w.y) for w in await system_waypoints(ctx.db, ctx.api, system,
                                                                                   now=ctx.clock.now())}
         await self._sync()
+        if self.ship.nav.system_symbol not in p.systems:
+            raise TradeFailed(f"{p.ship_symbol} is in {self.ship.nav.system_symbol}, not in the run's systems "
+                              f"{', '.join(p.systems)}: a run trades where its ship is (no jumps yet)")
         while not ctx.stopping:
             if self.book.cargo and not await self._liquidate():
                 return  # a restart, or a trip cut short: what the hold carries is sold before anything is bought

@@ -85,11 +85,19 @@ def test_trade_run_starts_a_container_holding_the_ship_and_a_busy_ship_is_refuse
     (["--systems", "not a system"], "malformed system symbol"),
     (["--systems", ","], "--systems"),
     (["--systems", "X1-NOPE99"], "unknown system X1-NOPE99"),
+    (["--systems", "X1-NOPE99,X1-NOPE98"], "unknown system X1-NOPE99"),
     (["--reserve", "999999999"], "--reserve"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(capsys, db, db_url, game, args, fragment):  # type: ignore[no-untyped-def]
     result = cli(capsys, "--db", db_url, "trade", "run", "--ship", game["frigate"], *args)
     _one_error_line(result, fragment)
+    assert _counts(db) == (0, 0)
+
+
+def test_a_ship_outside_the_systems_is_refused(capsys, db, db_url, game):  # type: ignore[no-untyped-def]
+    other = next(s for s in game["sim"].universe.systems if s != game["system"])
+    result = cli(capsys, "--db", db_url, "trade", "run", "--ship", game["frigate"], "--systems", other)
+    _one_error_line(result, f"is in system {game['system']}, not in --systems {other}")
     assert _counts(db) == (0, 0)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from spacetraders.application.ledger import LedgerFilter, list_view
 from spacetraders.operations import trade_run
 from spacetraders.operations.scout_tour import run_scout_tour
-from spacetraders.operations.trade_fills import Ledgered
+from spacetraders.operations.trade_fills import TradeBook
 from spacetraders.persistence.progress import load_progress
 from tests.operations.conftest import World
 
@@ -155,7 +155,7 @@ def test_the_reserve_and_max_spend_are_never_crossed(world: World) -> None:
               ctx_hook=contexts.append)
     rows = ledger(world)
     assert rows, "it traded within the guards"
-    book = Ledgered()
+    book = TradeBook()
     for r in rows:
         assert r["credits_after"] >= reserve
         if r["kind"] in ("purchase", "sale"):
