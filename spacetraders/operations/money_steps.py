@@ -32,7 +32,7 @@ from spacetraders.api.errors import ApiError, ApiUnavailableError, RateLimitErro
 from spacetraders.api.trade_models import MarketTransaction
 from spacetraders.persistence.intents import (
     IntentRow,
-    last_server_at,
+    done_before,
     open_intent,
     open_intent_of,
     settle_intent,
@@ -186,11 +186,9 @@ class MoneySteps:
         with self.ctx.db.read() as session:
             return open_intent_of(session, self.ctx.player_id, ship_symbol)
 
-    def _boundary(self, row: IntentRow) -> datetime:
+    def _accounted(self, row: IntentRow, since: datetime) -> int:
         with self.ctx.db.read() as session:
-            last = last_server_at(session, self.ctx.player_id, row.ship_symbol)
-        earliest = row.created_at - CLOCK_SKEW
-        return max(last, earliest) if last is not None else earliest
+            return done_before(session, row, since)
 
     # -- what the server shows -------------------------------------------------------------
 
@@ -234,17 +232,20 @@ class MoneySteps:
         market = await self.ctx.api.get_market(_system_of(row.waypoint_symbol), row.waypoint_symbol)
         good = "FUEL" if kind is StepKind.REFUEL else row.good
         side = "SELL" if kind is StepKind.SELL else "PURCHASE"
-        boundary = await asyncio.to_thread(self._boundary, row)
+        # Fills of this ship, good, side (and size) since just before the intent; the ship's
+        # earlier steps like it in that window account for the first ones (steps are serial per ship).
+        since = row.created_at - CLOCK_SKEW
         matches = sorted(
             (t for t in (MarketTransaction.from_json(raw) for raw in market.raw.get("transactions") or ())
              if t.ship_symbol == row.ship_symbol and t.trade_symbol == good and t.type == side
-             and t.timestamp > boundary and (row.units is None or kind is StepKind.REFUEL or t.units == row.units)),
+             and t.timestamp >= since and (row.units is None or kind is StepKind.REFUEL or t.units == row.units)),
             key=lambda t: t.timestamp,
         )
-        if not matches:
-            return _Evidence(False, f"no {side} of {good} by {row.ship_symbol} at {row.waypoint_symbol} after "
-                                    f"{boundary.isoformat()}")
-        t = matches[0]
+        accounted = await asyncio.to_thread(self._accounted, row, since)
+        if len(matches) <= accounted:
+            return _Evidence(False, f"no new {side} of {good} by {row.ship_symbol} at {row.waypoint_symbol} "
+                                    f"({len(matches)} fill(s) since {since.isoformat()}, {accounted} already recorded)")
+        t = matches[accounted]
         credits = (await self.ctx.api.get_agent()).credits
         ledger_kind = {StepKind.SELL: LedgerKind.SALE, StepKind.PURCHASE: LedgerKind.PURCHASE}.get(kind, LedgerKind.REFUEL)
         total = t.total_price if kind is StepKind.SELL else -t.total_price
