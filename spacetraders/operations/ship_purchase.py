@@ -74,10 +74,11 @@ class ShipPurchaseRun:
         ctx, p = self.ctx, self.p
         settled = await self.steps.settle_open(p.ship_symbol)
         loaded = await asyncio.to_thread(self._load)
-        self.state = loaded if loaded is not None else {
-            "phase": FLYING, "ship_type": p.ship_type, "yard": p.yard, "next_stop": p.yard,
-            "bought": [], "spent": 0, "stopped": None,
-        }
+        if loaded is None:  # a new run: saved at once, so `container inspect` and the map show it flying
+            await self._save({"phase": FLYING, "ship_type": p.ship_type, "yard": p.yard, "next_stop": p.yard,
+                              "bought": [], "spent": 0, "stopped": None})
+        else:
+            self.state = loaded
         if settled is not None:
             await self._count_settled(settled)
         if self.state["phase"] == DONE:

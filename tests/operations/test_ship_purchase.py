@@ -132,3 +132,33 @@ def test_restarted_between_purchases_buys_only_the_rest(world: World) -> None:
     world.run(run_ship_purchase, p, restart_count=2)  # a done run buys nothing more
     assert len(new_ships(world, before)) == 3
     assert len([r for r in ledger(world) if r.kind == "ship_purchase"]) == 3
+
+
+def test_a_crash_between_the_purchase_and_its_write_never_buys_twice(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The write after the first purchase fails (as a kill there would leave it): the intent
+    stays open; the next run settles it against the server, counts that ship and buys only
+    the rest, and the ledger has one row per ship bought."""
+    from spacetraders.operations import ship_purchase
+
+    yard, before = remote_yard(world), set(world.sim._ships)
+    p = params(world, yard, quantity=2)
+    real = ship_purchase.store_ships
+    calls = {"n": 0}
+
+    def crash_once(*args: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("killed between the call and the write")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(ship_purchase, "store_ships", crash_once)
+    with pytest.raises(RuntimeError, match="killed between"):
+        world.run(run_ship_purchase, p)
+    assert len(new_ships(world, before)) == 1  # the game sold it; we wrote nothing
+    assert [r for r in ledger(world) if r.kind == "ship_purchase"] == []
+    world.run(run_ship_purchase, p, restart_count=1)
+    bought = new_ships(world, before)
+    assert len(bought) == 2
+    rows = [r for r in ledger(world) if r.kind == "ship_purchase"]
+    assert sorted(r.reference for r in rows) == sorted(s.symbol for s in bought)
+    assert {s.symbol for s in bought} <= ship_rows(world)
