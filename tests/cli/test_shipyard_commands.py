@@ -205,6 +205,9 @@ def test_remote_yard_purchase_flies_a_buyer_there_and_buys(capsys, db, db_url, g
     assert set(new) <= _ship_rows(db)
     listed = cli(capsys, "--db", db_url, "--json", "ship", "list")
     assert set(new) <= {s["symbol"] for s in listed.json()["ships"]}
+    progress = cli(capsys, "--db", db_url, "--json", "container", "inspect", container_id).json()["progress"]
+    assert progress["phase"] == "done" and sorted(progress["bought"]) == new
+    assert progress["spent"] == -sum(r["total"] for r in purchases) and progress["stopped"] is None
     released = assignment_of(db, game["agent"].player_id, buyer)
     assert released is not None and released.status != "active"
     check_invariants(db)
