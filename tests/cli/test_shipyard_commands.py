@@ -130,6 +130,8 @@ def _one_error_line(result: Result, fragment: str) -> None:
     [
         (["SHIP_COMMAND_FRIGATE"], "no shipyard in our ships' systems sells SHIP_COMMAND_FRIGATE"),
         (["SHIP_COMMAND_FRIGATE", "--at", "{hq}"], "does not sell SHIP_COMMAND_FRIGATE"),
+        (["SHIP_WARP_BARGE"], "no shipyard in our ships' systems sells SHIP_WARP_BARGE"),
+        (["SHIP_WARP_BARGE", "--at", "{elsewhere}"], "does not sell SHIP_WARP_BARGE"),
         (["probe!"], "malformed ship type"),
         (["SHIP_PROBE", "--at", "{elsewhere}", "--reserve", "1000000000"], "insufficient credits: the agent has"),
         (["SHIP_PROBE", "--ship", "NOBODY-1"], "ship NOBODY-1 not found among this player's ships"),
