@@ -5,8 +5,9 @@ The game sells (and prices) a ship only where one of ours is, so the buyer flies
 yard, each purchase is one money step (MoneySteps.run): the intent is recorded before the
 call, and the new ship, its ledger row and this run's progress are written in one
 transaction after it. A restarted run settles an intent left open by a kill first, then
-reads its progress (keyed on the run id the params carry), so it never buys more than
-asked nor past the budget: the budget counts what earlier containers of the run spent.
+reads its progress (keyed on the run id the params carry) and counts any purchase of the
+run the ledger has and the progress lacks (settled after a lost answer), so it never buys
+more than asked nor past the budget: the budget counts what earlier containers spent.
 """
 
 from __future__ import annotations
@@ -15,15 +16,19 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from spacetraders.api.errors import ApiError
+from sqlalchemy import select
+
+from spacetraders.api.errors import ApiError, ApiUnavailableError, RateLimitError, ServerError
 from spacetraders.api.trade_models import ShipPurchase
 from spacetraders.domain.navigation import system_of
 from spacetraders.domain.ship_buying import next_refusal
 from spacetraders.operations.base import ContainerContext
-from spacetraders.operations.money_steps import MoneySteps, Settled, StepIntent, StepKind
+from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
 from spacetraders.operations.navigate import NavigateParams, Navigation
 from spacetraders.operations.registry import register
+from spacetraders.persistence.containers import parse_params
 from spacetraders.persistence.ledger import LedgerEntry, LedgerKind
+from spacetraders.persistence.models import Container, Ledger
 from spacetraders.persistence.progress import load_progress, save_progress
 from spacetraders.persistence.unit_of_work import UnitOfWork
 from spacetraders.persistence.universe import store_ships
@@ -59,6 +64,21 @@ class PurchaseParams:
         return p
 
 
+def _lost(exc: ApiError) -> bool:
+    """The answer was lost (it may have happened), as opposed to the game saying no
+    (the same rule as MoneySteps' refusal check)."""
+    return (isinstance(exc, (ApiUnavailableError, ServerError, RateLimitError)) or exc.after_lost_attempt
+            or exc.status is None or not 400 <= exc.status < 500)
+
+
+def _run_id(config: Any) -> str | None:
+    try:
+        value = parse_params(config).get("run_id")
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
 @register(COMMAND_TYPE)
 async def run_ship_purchase(ctx: ContainerContext) -> None:
     await ShipPurchaseRun(ctx, PurchaseParams.from_params(ctx.params)).run()
@@ -72,15 +92,14 @@ class ShipPurchaseRun:
 
     async def run(self) -> None:
         ctx, p = self.ctx, self.p
-        settled = await self.steps.settle_open(p.ship_symbol)
+        await self.steps.settle_open(p.ship_symbol)  # a purchase a kill left open: its ledger row
         loaded = await asyncio.to_thread(self._load)
         if loaded is None:  # a new run: saved at once, so `container inspect` and the map show it flying
             await self._save({"phase": FLYING, "ship_type": p.ship_type, "yard": p.yard, "next_stop": p.yard,
                               "bought": [], "spent": 0, "stopped": None})
         else:
             self.state = loaded
-        if settled is not None:
-            await self._count_settled(settled)
+        await self._catch_up()
         if self.state["phase"] == DONE:
             ctx.log.info("This run is already done: %d %s bought", len(self.state["bought"]), p.ship_type)
             return
@@ -110,8 +129,11 @@ class ShipPurchaseRun:
             try:
                 result = await self.steps.run(intent, lambda: api.purchase_ship(p.ship_type, p.yard),
                                               entry=self._entry, also=self._store)
-            except ApiError as exc:  # refused (e.g. credits spent elsewhere meanwhile): nothing was bought
-                await self._finish(f"the game refused the next purchase: {exc}")
+            except ApiError as exc:
+                if _lost(exc):  # MoneySteps settled it if the server could tell; the restart goes on from there
+                    await self._catch_up()
+                    raise
+                await self._finish(f"the game refused the next purchase: {exc}")  # e.g. credits spent elsewhere
                 return
             self.state = self._after(result)
             ctx.log.info("Bought %s (%s) at %s for %d credits (credits after: %d)", result.ship.symbol,
@@ -142,29 +164,38 @@ class ShipPurchaseRun:
         store_ships(uow.session, self.ctx.player_id, [result.ship], now=self.ctx.clock.now())
         self._put(uow, self._after(result))
 
-    async def _count_settled(self, settled: Settled) -> None:
-        """A purchase a kill left unwritten, found on the server: count it, and store our ships
-        (the new one among them) since the step's own write never ran."""
-        i = settled.intent
-        if not settled.happened or i.kind != StepKind.SHIP_PURCHASE or i.good != self.p.ship_type:
+    async def _catch_up(self) -> None:
+        """Count purchases of this run that the ledger has and the progress lacks: one whose
+        answer was lost (MoneySteps settled it and wrote its row, then raised) or one settled at
+        this start. Our ships are stored again, as the step's own write of the new one never ran."""
+        rows = await asyncio.to_thread(self._run_ledger_rows)
+        missing = [(ref, -total) for ref, total in rows if ref not in self.state["bought"]]
+        if not missing:
             return
-        entry = settled.entry
-        symbol = entry.reference if entry is not None and entry.reference else f"(unknown {self.p.ship_type})"
-        if symbol in self.state["bought"]:
-            return
-        price = -entry.total if entry is not None else 0
-        self.ctx.log.info("A purchase made before the restart was settled: %s for %d credits", symbol, price)
+        self.ctx.log.info("Counted %d purchase(s) settled after a lost answer or a restart: %s", len(missing),
+                          ", ".join(ref for ref, _ in missing))
         ships = await self.ctx.api.list_ships()
+        state = self._with(bought=[*self.state["bought"], *(ref for ref, _ in missing)],
+                           spent=self.state["spent"] + sum(price for _, price in missing))
 
         def write() -> None:
             with self.ctx.db.transaction() as uow:
                 store_ships(uow.session, self.ctx.player_id, ships, now=self.ctx.clock.now())
-                self._put(uow, self._with(phase=BUYING, bought=[*self.state["bought"], symbol],
-                                          spent=self.state["spent"] + price))
+                self._put(uow, state)
 
         await asyncio.to_thread(write)
-        loaded = await asyncio.to_thread(self._load)
-        self.state = loaded if loaded is not None else self.state
+        self.state = state
+
+    def _run_ledger_rows(self) -> list[tuple[str, int]]:
+        """(new ship, total) of the ship purchases written by any container of this run, oldest first."""
+        with self.ctx.db.read() as session:
+            configs = session.execute(select(Container.container_id, Container.config).where(
+                Container.player_id == self.ctx.player_id, Container.command_type == COMMAND_TYPE)).all()
+            ids = [cid for cid, config in configs if _run_id(config) == self.p.run_id] or [self.ctx.container_id]
+            rows = session.execute(select(Ledger.reference, Ledger.total).where(
+                Ledger.player_id == self.ctx.player_id, Ledger.kind == LedgerKind.SHIP_PURCHASE.value,
+                Ledger.container_id.in_(ids), Ledger.reference.is_not(None)).order_by(Ledger.entry_id)).all()
+        return [(str(ref), int(total)) for ref, total in rows]
 
     async def _finish(self, stopped: str | None) -> None:
         await self._save(self._with(phase=DONE, stopped=stopped, next_stop=None))

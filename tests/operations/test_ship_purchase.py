@@ -7,9 +7,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
+from spacetraders.api.errors import ApiUnavailableError
 from spacetraders.domain.navigation import distance
 from spacetraders.operations import registry
 from spacetraders.operations.ship_purchase import COMMAND_TYPE, PurchaseParams, run_ship_purchase
@@ -162,3 +164,34 @@ def test_a_crash_between_the_purchase_and_its_write_never_buys_twice(world: Worl
     rows = [r for r in ledger(world) if r.kind == "ship_purchase"]
     assert sorted(r.reference for r in rows) == sorted(s.symbol for s in bought)
     assert {s.symbol for s in bought} <= ship_rows(world)
+
+
+class LoseFirstPurchaseAnswer(httpx.AsyncBaseTransport):
+    """The game executes the first POST /my/ships, then the connection drops before its answer."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.armed = inner, True
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if self.armed and request.method == "POST" and request.url.path.endswith("/my/ships"):
+            self.armed = False
+            await response.aread()
+            raise httpx.ReadError("connection dropped after sending", request=request)
+        return response
+
+
+def test_a_lost_answer_is_counted_from_its_settled_row_and_never_bought_again(world: World) -> None:
+    yard, before = remote_yard(world), set(world.sim._ships)
+    p = params(world, yard, quantity=2)
+    world.transport = LoseFirstPurchaseAnswer(world.transport)
+    with pytest.raises(ApiUnavailableError):  # the container fails; its restart continues the run
+        world.run(run_ship_purchase, p)
+    first = new_ships(world, before)
+    assert len(first) == 1  # executed by the game, answer lost
+    rows = [r for r in ledger(world) if r.kind == "ship_purchase"]
+    assert [r.reference for r in rows] == [first[0].symbol]  # settled at once from the fleet
+    assert first[0].symbol in ship_rows(world) and world.logs.matching("Counted 1 purchase(s)")
+    world.run(run_ship_purchase, p, restart_count=1)
+    assert len(new_ships(world, before)) == 2  # only the rest was bought
+    assert len([r for r in ledger(world) if r.kind == "ship_purchase"]) == 2
