@@ -130,7 +130,7 @@ async def _start_remote(
                             f"{request.reserve:,}: nothing to spend on a {request.ship_type}")
     buyer, yard, route = await _nearest(db, api, player_id, request, ships, offers, now=now)
     params = {
-        "run_id": uuid.uuid4().hex, "ship_symbol": buyer.symbol, "ship_type": request.ship_type, "yard": yard,
+        "run_id": uuid.uuid4().hex, "ship_symbol": buyer.symbol, "ship_type": request.ship_type, "destination": yard,
         "quantity": request.quantity, "max_budget": request.max_budget, "reserve": request.reserve,
     }
 

@@ -46,7 +46,7 @@ class PurchaseParams:
     run_id: str
     ship_symbol: str  # the buyer: flies to the yard, must be there for each purchase
     ship_type: str
-    yard: str
+    yard: str  # params["destination"]: the key NavigateCommand uses, which the map reads as the next stop
     quantity: int
     max_budget: int | None
     reserve: int
@@ -55,7 +55,7 @@ class PurchaseParams:
     def from_params(cls, params: dict[str, Any]) -> PurchaseParams:
         try:
             budget = params.get("max_budget")
-            p = cls(str(params["run_id"]), str(params["ship_symbol"]), str(params["ship_type"]), str(params["yard"]),
+            p = cls(str(params["run_id"]), str(params["ship_symbol"]), str(params["ship_type"]), str(params["destination"]),
                     int(params["quantity"]), None if budget is None else int(budget), int(params.get("reserve", 0)))
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad {COMMAND_TYPE} params: {exc}") from None

@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from spacetraders.api import ratelimit
+from spacetraders.application.runs import live_runs
+from spacetraders.clock import utcnow
 from spacetraders.domain.navigation import distance
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import Container, ShipRow
@@ -188,6 +190,10 @@ def test_remote_yard_purchase_flies_a_buyer_there_and_buys(capsys, db, db_url, g
     held = assignment_of(db, game["agent"].player_id, buyer)
     assert held is not None and held.status == "active" and held.container_id == container_id
     check_invariants(db)
+    with db.read() as session:  # the map's runs: the buyer and the yard it heads for
+        runs = live_runs(session, game["system"], now=utcnow())
+    assert [(r["ship_symbol"], r["command_type"], r["next_stop"]) for r in runs] == [
+        (buyer, "ShipPurchaseCommand", yard)]
 
     busy = cli(capsys, "--db", db_url, "shipyard", "purchase", "SHIP_PROBE", "--ship", buyer, "--at", yard)
     _one_error_line(busy, f"driven by container {container_id}")

@@ -33,7 +33,7 @@ def remote_yard(world: World) -> str:
 
 def params(world: World, yard: str, *, quantity: int = 2, max_budget: int | None = None, reserve: int = 0,
            run_id: str | None = None) -> dict[str, Any]:
-    return {"run_id": run_id or uuid.uuid4().hex, "ship_symbol": world.frigate, "ship_type": PROBE, "yard": yard,
+    return {"run_id": run_id or uuid.uuid4().hex, "ship_symbol": world.frigate, "ship_type": PROBE, "destination": yard,
             "quantity": quantity, "max_budget": max_budget, "reserve": reserve}
 
 
@@ -62,7 +62,7 @@ def test_registered_for_the_daemon_and_params_checked() -> None:
     assert registry.get(COMMAND_TYPE) is run_ship_purchase
     assert "spacetraders.operations.ship_purchase" in registry.MODULES
     with pytest.raises(ValueError, match="bad ShipPurchaseCommand params"):
-        PurchaseParams.from_params({"run_id": "r", "ship_symbol": "A-1", "ship_type": PROBE, "yard": "X1-A-B",
+        PurchaseParams.from_params({"run_id": "r", "ship_symbol": "A-1", "ship_type": PROBE, "destination": "X1-A-B",
                                     "quantity": 0})
     with pytest.raises(ValueError, match="bad ShipPurchaseCommand params"):
         PurchaseParams.from_params({"ship_symbol": "A-1"})
