@@ -33,6 +33,7 @@ from spacetraders.api.trade_models import MarketTransaction
 from spacetraders.persistence.intents import (
     IntentRow,
     done_before,
+    last_fill_at,
     open_intent,
     open_intent_of,
     settle_intent,
@@ -186,9 +187,10 @@ class MoneySteps:
         with self.ctx.db.read() as session:
             return open_intent_of(session, self.ctx.player_id, ship_symbol)
 
-    def _accounted(self, row: IntentRow, since: datetime) -> int:
+    def _accounting(self, row: IntentRow) -> tuple[datetime | None, int]:
+        since = row.created_at - CLOCK_SKEW
         with self.ctx.db.read() as session:
-            return done_before(session, row, since)
+            return last_fill_at(session, row), done_before(session, row, since)
 
     # -- what the server shows -------------------------------------------------------------
 
@@ -232,16 +234,20 @@ class MoneySteps:
         market = await self.ctx.api.get_market(_system_of(row.waypoint_symbol), row.waypoint_symbol)
         good = "FUEL" if kind is StepKind.REFUEL else row.good
         side = "SELL" if kind is StepKind.SELL else "PURCHASE"
-        # Fills of this ship, good, side (and size) since just before the intent; the ship's
-        # earlier steps like it in that window account for the first ones (steps are serial per ship).
-        since = row.created_at - CLOCK_SKEW
+        # The ship's steps are serial, so its fills have increasing server times. Fills after the
+        # server time of its last recorded fill are new. Without one (a first step, or earlier
+        # answers without a time), fills since just before the intent count, minus the ship's
+        # earlier recorded steps of the same shape in that window.
+        last_fill, done_in_window = await asyncio.to_thread(self._accounting, row)
+        since = last_fill or row.created_at - CLOCK_SKEW
         matches = sorted(
             (t for t in (MarketTransaction.from_json(raw) for raw in market.raw.get("transactions") or ())
              if t.ship_symbol == row.ship_symbol and t.trade_symbol == good and t.type == side
-             and t.timestamp >= since and (row.units is None or kind is StepKind.REFUEL or t.units == row.units)),
+             and (t.timestamp > since if last_fill else t.timestamp >= since)
+             and (row.units is None or kind is StepKind.REFUEL or t.units == row.units)),
             key=lambda t: t.timestamp,
         )
-        accounted = await asyncio.to_thread(self._accounted, row, since)
+        accounted = 0 if last_fill else done_in_window
         if len(matches) <= accounted:
             return _Evidence(False, f"no new {side} of {good} by {row.ship_symbol} at {row.waypoint_symbol} "
                                     f"({len(matches)} fill(s) since {since.isoformat()}, {accounted} already recorded)")

@@ -70,6 +70,16 @@ def open_intent_of(session: Session, player_id: int, ship_symbol: str) -> Intent
     return None if row is None else _view(row)
 
 
+def last_fill_at(session: Session, row: IntentRow) -> datetime | None:
+    """The server time of the ship's latest fill before `row`: later fills are not yet accounted for."""
+    return session.scalar(
+        select(func.max(MoneyIntent.server_at)).where(
+            MoneyIntent.player_id == row.player_id, MoneyIntent.ship_symbol == row.ship_symbol,
+            MoneyIntent.status == "done", MoneyIntent.intent_id < row.intent_id,
+        )
+    )
+
+
 def done_before(session: Session, row: IntentRow, since: datetime) -> int:
     """How many of the ship's earlier steps like `row` (kind, good, units) were made since `since`:
     that many matching server transactions in the window are already accounted for."""

@@ -107,9 +107,11 @@ def test_an_identical_second_tranche_is_told_apart_from_the_first(world: World) 
     async def body(ctx: ContainerContext, money: MoneySteps) -> Any:
         buy = lambda: ctx.api.purchase_cargo(world.frigate, good, 1)  # noqa: E731
         await money.run(intent, buy, purchase_entry(ctx))
+        world.clock.advance(1)  # a ship's steps are serial: each fill is later than the last
         world.sim.faults.hold_next(world.frigate, "purchase", 30)
         await lose_answer(world, money.run(intent, buy, purchase_entry(ctx)), world.frigate)
         second = await money.settle_open(world.frigate)
+        world.clock.advance(1)
         # A third buy the game refuses (more than the hold takes), its refusal lost too.
         world.sim.faults.held.clear()
         world.sim.faults.hold_next(world.frigate, "purchase", 30)
