@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from spacetraders.api.errors import ApiError, ApiUnavailableError, RateLimitError, ServerError
+from spacetraders.api.errors import ApiError
 from spacetraders.api.trade_models import ShipPurchase
 from spacetraders.domain.navigation import system_of
 from spacetraders.domain.ship_buying import next_refusal
 from spacetraders.operations.base import ContainerContext
-from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
+from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind, refused
 from spacetraders.operations.navigate import NavigateParams, Navigation
 from spacetraders.operations.registry import register
 from spacetraders.persistence.containers import parse_params
@@ -62,13 +62,6 @@ class PurchaseParams:
         if p.quantity < 1 or p.reserve < 0 or (p.max_budget is not None and p.max_budget < 1):
             raise ValueError(f"bad {COMMAND_TYPE} params: quantity, budget or reserve out of range")
         return p
-
-
-def _lost(exc: ApiError) -> bool:
-    """The answer was lost (it may have happened), as opposed to the game saying no
-    (the same rule as MoneySteps' refusal check)."""
-    return (isinstance(exc, (ApiUnavailableError, ServerError, RateLimitError)) or exc.after_lost_attempt
-            or exc.status is None or not 400 <= exc.status < 500)
 
 
 def _run_id(config: Any) -> str | None:
@@ -130,7 +123,7 @@ class ShipPurchaseRun:
                 result = await self.steps.run(intent, lambda: api.purchase_ship(p.ship_type, p.yard),
                                               entry=self._entry, also=self._store)
             except ApiError as exc:
-                if _lost(exc):  # MoneySteps settled it if the server could tell; the restart goes on from there
+                if not refused(exc):  # MoneySteps settled it if the server could tell; the restart goes on from there
                     await self._catch_up()
                     raise
                 await self._finish(f"the game refused the next purchase: {exc}")  # e.g. credits spent elsewhere
