@@ -2,9 +2,10 @@
 
 A throw-away SQLite database and the simulator on a free loopback port with fast game
 time; an agent is registered, a daemon started, every market of the HQ system scouted
-with the probes while the command frigate trades on the prices they store (`trade run`; the
-ledger shows its profit); one tour is made to fail, and the replacement container with its
-moved assignment is shown; then the tours exactly as the visualiser's API returns them.
+with the probes; one tour is made to fail, and the replacement container with its moved
+assignment is shown; a probe is bought at the nearest shipyard and the ledger shows it; the
+command frigate trades on the prices the probes stored (`trade run`) and the ledger shows its
+profit; then the tours exactly as the visualiser's API returns them.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from spacetraders.supervisor.config import DaemonConfig
 
 T = TypeVar("T")
 AGENT = "DEMO"
+PROBE = "SHIP_PROBE"
 TIME_SCALE = 100.0  # a probe's 12-minute hop takes about 7 real seconds
 LOOPBACK = "127.0.0.1"
 
@@ -143,10 +145,7 @@ class Demo:
         async def go() -> dict[str, str]:
             from spacetraders.api.client import SpaceTradersClient
 
-            with self.db.read() as session:
-                token = session.execute(text("SELECT token FROM players WHERE player_id = :p"),
-                                        {"p": self.player_id}).scalar_one()
-            async with SpaceTradersClient(self.settings.api_url, token) as api:
+            async with SpaceTradersClient(self.settings.api_url, self._token(), max_attempts=30) as api:
                 ship = next(s.symbol for s in await api.list_ships() if s.cargo_capacity > 0)
                 # the game runs 100x: data a few real minutes old is hours of game old; look for new data often
                 request = replace(TradeRequest.parse(ship=ship, max_age="10m"), wait_s=3.0)
@@ -160,8 +159,8 @@ class Demo:
         from spacetraders.persistence.ledger import LedgerFilter, ReportBy, report
 
         with self.db.read() as session:
-            rows = report(session, LedgerFilter(player_id=self.player_id, ship_symbol=self.trader["ship"]),
-                          ReportBy.KIND)
+            rows = [r for r in report(session, LedgerFilter(player_id=self.player_id, ship_symbol=self.trader["ship"]),
+                                      ReportBy.KIND) if r.key in ("purchase", "sale", "refuel")]  # not the probe it bought
         return {"by_kind": [{"kind": r.key, "entries": r.entries, "net": r.net} for r in rows],
                 "net": sum(r.net for r in rows)}
 
@@ -179,6 +178,43 @@ class Demo:
         response = httpx.post(f"{self.settings.api_url.removesuffix('/v2')}/_sim/ships/{ship}/fail-next",
                               json={"count": 1, "status": 401, "code": 4104, "message": "injected by the demo"})
         response.raise_for_status()
+
+    # -- act: buy a probe, see it in the ledger ------------------------------------------------
+
+    def buy_probe(self) -> dict[str, Any]:
+        """`shipyard purchase SHIP_PROBE`: bought now where a ship of ours is at a yard, else by a
+        container the daemon runs (it flies a buyer there first)."""
+        from spacetraders.api.client import SpaceTradersClient
+        from spacetraders.application.ship_purchases import PurchaseRequest, purchase_ships
+
+        async def go() -> dict[str, Any]:
+            # The daemon's tours draw on the same account budget (2/s + burst): wait out more 429s.
+            async with SpaceTradersClient(self.settings.api_url, self._token(), max_attempts=30) as api:
+                outcome = await purchase_ships(self.db, api, self.player_id, PurchaseRequest.parse(PROBE), now=utcnow())
+            return outcome.as_dict()
+
+        return asyncio.run(go())
+
+    def container_status(self, container_id: str) -> str:
+        """The status of the newest container of a chain (a restart continues the run)."""
+        with self.db.read() as session:
+            return str(session.execute(text(
+                "SELECT status FROM containers WHERE player_id = :p AND (container_id = :c OR restarted_from = :c) "
+                "ORDER BY created_at DESC LIMIT 1"), {"p": self.player_id, "c": container_id}).scalar_one())
+
+    def ledger(self) -> dict[str, Any]:
+        """The ledger rows (oldest first) and the totals by kind, as `ledger list/report --by kind` show them."""
+        from spacetraders.application.ledger import list_view, report_view
+        from spacetraders.persistence.ledger import LedgerFilter, ReportBy
+
+        only_us = LedgerFilter(player_id=self.player_id)
+        return {"entries": list(reversed(list_view(self.db, only_us, limit=50)["entries"])),
+                "by_kind": report_view(self.db, only_us, ReportBy.KIND)}
+
+    def _token(self) -> str:
+        with self.db.read() as session:
+            return str(session.execute(text("SELECT token FROM players WHERE player_id = :p"),
+                                       {"p": self.player_id}).scalar_one())
 
     def api_tours(self) -> dict[str, Any]:
         from spacetraders.web.app import create_app
@@ -248,16 +284,16 @@ def demo(
             summary["plan"] = result.as_dict()
             total = len(result.markets)
             wait_progress(bar, "tours running", len(story.probes), lambda: sum(r[2] == "RUNNING" for r in story.tours()), 30)
-            story.trader = step(bar, "the command frigate trades on the prices the probes store", story.trade)
             wait_progress(bar, "markets read (prices stored)", min(total, 2 * len(story.probes)),
                           story.markets_with_data, 60)
+            summary |= buy_probe_act(bar, story)  # first: the frigate is still at the HQ's yard
+            story.trader = step(bar, "the command frigate trades on the prices the probes stored", story.trade)
             victim = story.probes[0]
             before = {r[0]: r[1] for r in story.tours()}
             step(bar, f"inject a failure into {victim}'s tour", lambda: story.inject_failure(victim))
             wait_progress(bar, "supervisor restarts it as a new container (after backoff)", 1,
                           lambda: int(_replaced(story.tours(), victim, before[victim])), 60)
-            wait_progress(bar, "the trader's first profit (ledger)", 1, lambda: int(story.trade_ledger()["net"] > 0), 45)
-        summary["trade"] = story.trader | story.trade_ledger()
+            summary["trade"] = trade_act(bar, story)
         rows = story.tours()
         summary["restarted"] = {"ship": victim, "old_container": before[victim],
                                 "new_container": next(r[1] for r in rows if r[0] == victim)}
@@ -279,6 +315,21 @@ def demo(
     if not keep:
         story.shut_down()
     app.emit(summary, lambda c: render(c, summary, keep))
+
+
+def buy_probe_act(bar: Progress, story: Demo) -> dict[str, Any]:
+    """Buy one probe and read the ledger that recorded it."""
+    bought = step(bar, f"buy a {PROBE} at the nearest shipyard", story.buy_probe)
+    if bought["container_id"]:  # no ship of ours at a yard: the daemon flies a buyer there, then buys
+        wait_progress(bar, f"{bought['buyer']} flies to {bought['waypoint']} and buys", 1,
+                      lambda: int(story.container_status(bought["container_id"]) == "COMPLETED"), 60)
+    return {"ship_purchase": bought, "ledger": story.ledger()}
+
+
+def trade_act(bar: Progress, story: Demo) -> dict[str, Any]:
+    """The trader started by `story.trade` runs until the ledger shows its profit."""
+    wait_progress(bar, "the trader's first profit (ledger)", 1, lambda: int(story.trade_ledger()["net"] > 0), 45)
+    return story.trader | story.trade_ledger()
 
 
 def step(bar: Progress, description: str, action: Callable[[], T]) -> T:
@@ -309,6 +360,7 @@ def render(console: Console, summary: dict[str, Any], keep: bool) -> None:
     for a in summary["assignments"]:
         table.add_row(a["ship"], a["container"], a["status"], a["restarted_from"] or "-", str(a["restarts"]))
     console.print(table)
+    render_ledger(console, summary)
     _render_trade(console, summary["trade"])
     console.print(f"\nGET /api/bot/tours/{summary['system']} returned:")
     console.print_json(json.dumps(summary["tours"]))
@@ -321,6 +373,22 @@ def render(console: Console, summary: dict[str, Any], keep: bool) -> None:
     else:
         console.print("\nEverything was stopped and removed. Run [bold]spacetraders demo --keep[/] to leave the "
                       "simulator, the daemon and the map server running and open the map in a browser.")
+
+
+def render_ledger(console: Console, summary: dict[str, Any]) -> None:
+    bought = summary["ship_purchase"]
+    how = ("bought at once: a ship of ours was there" if bought["path"] == "immediate"
+           else f"container {bought['container_id']} flew {bought['buyer']} there first")
+    console.print(f"\n[bold]{PROBE}[/] at {bought['waypoint']} ({how}).")
+    table = Table(title="The ledger: every credit the bot moved (`spacetraders ledger list`)")
+    for column in ("kind", "ship", "good", "total", "credits after", "reference"):
+        table.add_column(column, justify="right" if column in ("total", "credits after") else "left")
+    for e in summary["ledger"]["entries"]:
+        table.add_row(e["kind"], e["ship_symbol"] or "-", e["good"] or "-", f"{e['total']:,}",
+                      f"{e['credits_after']:,}", e["reference"] or "-")
+    console.print(table)
+    totals = ", ".join(f"{g['key']} {g['net']:,} ({g['entries']})" for g in summary["ledger"]["by_kind"]["groups"])
+    console.print(f"by kind: {totals}; net {summary['ledger']['by_kind']['total']['net']:,} credits")
 
 
 def _render_trade(console: Console, trade: dict[str, Any]) -> None:

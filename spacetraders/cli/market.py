@@ -103,9 +103,9 @@ def _num(value: int | None) -> str:
 
 
 def _max_age(text: str | None) -> timedelta | None:
-    from spacetraders.application.scout_sizing import parse_duration
+    from spacetraders.application.contracts import max_age  # the one duration grammar, --max-age named
 
-    return None if text is None else timedelta(seconds=parse_duration(text))
+    return None if text is None else max_age(text)
 
 
 @app.command()

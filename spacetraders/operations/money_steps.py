@@ -32,7 +32,8 @@ from spacetraders.api.errors import ApiError, ApiUnavailableError, RateLimitErro
 from spacetraders.api.trade_models import MarketTransaction
 from spacetraders.persistence.intents import (
     IntentRow,
-    last_server_at,
+    done_before,
+    last_fill_at,
     open_intent,
     open_intent_of,
     settle_intent,
@@ -105,7 +106,7 @@ def _server_time(result: object) -> datetime | None:
     return timestamp if isinstance(timestamp, datetime) else None
 
 
-def _refused(exc: ApiError) -> bool:
+def refused(exc: ApiError) -> bool:
     """The game answered no: nothing happened. Lost answers and 5xx may hide a success."""
     if isinstance(exc, (ApiUnavailableError, ServerError, RateLimitError)) or exc.after_lost_attempt:
         return False
@@ -130,7 +131,7 @@ class MoneySteps:
         try:
             result = await call()
         except ApiError as exc:
-            if _refused(exc):
+            if refused(exc):
                 await asyncio.to_thread(self._close, intent_id, False, f"refused: {exc}", None, None)
                 raise
             # The answer was lost: settle now if the server can tell, else leave it open for the next start.
@@ -186,11 +187,10 @@ class MoneySteps:
         with self.ctx.db.read() as session:
             return open_intent_of(session, self.ctx.player_id, ship_symbol)
 
-    def _boundary(self, row: IntentRow) -> datetime:
+    def _accounting(self, row: IntentRow) -> tuple[datetime | None, int]:
+        since = row.created_at - CLOCK_SKEW
         with self.ctx.db.read() as session:
-            last = last_server_at(session, self.ctx.player_id, row.ship_symbol)
-        earliest = row.created_at - CLOCK_SKEW
-        return max(last, earliest) if last is not None else earliest
+            return last_fill_at(session, row), done_before(session, row, since)
 
     # -- what the server shows -------------------------------------------------------------
 
@@ -234,17 +234,24 @@ class MoneySteps:
         market = await self.ctx.api.get_market(_system_of(row.waypoint_symbol), row.waypoint_symbol)
         good = "FUEL" if kind is StepKind.REFUEL else row.good
         side = "SELL" if kind is StepKind.SELL else "PURCHASE"
-        boundary = await asyncio.to_thread(self._boundary, row)
+        # The ship's steps are serial, so its fills have increasing server times. Fills after the
+        # server time of its last recorded fill are new. Without one (a first step, or earlier
+        # answers without a time), fills since just before the intent count, minus the ship's
+        # earlier recorded steps of the same shape in that window.
+        last_fill, done_in_window = await asyncio.to_thread(self._accounting, row)
+        since = last_fill or row.created_at - CLOCK_SKEW
         matches = sorted(
             (t for t in (MarketTransaction.from_json(raw) for raw in market.raw.get("transactions") or ())
              if t.ship_symbol == row.ship_symbol and t.trade_symbol == good and t.type == side
-             and t.timestamp > boundary and (row.units is None or kind is StepKind.REFUEL or t.units == row.units)),
+             and (t.timestamp > since if last_fill else t.timestamp >= since)
+             and (row.units is None or kind is StepKind.REFUEL or t.units == row.units)),
             key=lambda t: t.timestamp,
         )
-        if not matches:
-            return _Evidence(False, f"no {side} of {good} by {row.ship_symbol} at {row.waypoint_symbol} after "
-                                    f"{boundary.isoformat()}")
-        t = matches[0]
+        accounted = 0 if last_fill else done_in_window
+        if len(matches) <= accounted:
+            return _Evidence(False, f"no new {side} of {good} by {row.ship_symbol} at {row.waypoint_symbol} "
+                                    f"({len(matches)} fill(s) since {since.isoformat()}, {accounted} already recorded)")
+        t = matches[accounted]
         credits = (await self.ctx.api.get_agent()).credits
         ledger_kind = {StepKind.SELL: LedgerKind.SALE, StepKind.PURCHASE: LedgerKind.PURCHASE}.get(kind, LedgerKind.REFUEL)
         total = t.total_price if kind is StepKind.SELL else -t.total_price

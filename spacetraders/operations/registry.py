@@ -18,6 +18,7 @@ MODULES = (
     "spacetraders.operations.builtin",
     "spacetraders.operations.scout_tour",
     "spacetraders.operations.navigate",
+    "spacetraders.operations.ship_purchase",
     "spacetraders.operations.trade_run",
 )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from spacetraders.persistence.models import MoneyIntent
@@ -70,14 +70,27 @@ def open_intent_of(session: Session, player_id: int, ship_symbol: str) -> Intent
     return None if row is None else _view(row)
 
 
-def last_server_at(session: Session, player_id: int, ship_symbol: str) -> datetime | None:
-    """The server time of the ship's latest settled step: transactions up to it are accounted for."""
-    return session.scalars(
-        select(MoneyIntent.server_at)
-        .where(MoneyIntent.player_id == player_id, MoneyIntent.ship_symbol == ship_symbol,
-               MoneyIntent.server_at.is_not(None))
-        .order_by(MoneyIntent.server_at.desc()).limit(1)
-    ).first()
+def last_fill_at(session: Session, row: IntentRow) -> datetime | None:
+    """The server time of the ship's latest fill before `row`: later fills are not yet accounted for."""
+    return session.scalar(
+        select(func.max(MoneyIntent.server_at)).where(
+            MoneyIntent.player_id == row.player_id, MoneyIntent.ship_symbol == row.ship_symbol,
+            MoneyIntent.status == "done", MoneyIntent.intent_id < row.intent_id,
+        )
+    )
+
+
+def done_before(session: Session, row: IntentRow, since: datetime) -> int:
+    """How many of the ship's earlier steps like `row` (kind, good, units) were made since `since`:
+    that many matching server transactions in the window are already accounted for."""
+    query = select(func.count()).select_from(MoneyIntent).where(
+        MoneyIntent.player_id == row.player_id, MoneyIntent.ship_symbol == row.ship_symbol,
+        MoneyIntent.kind == row.kind, MoneyIntent.status == "done", MoneyIntent.intent_id < row.intent_id,
+        MoneyIntent.created_at >= since,
+    )
+    query = query.where(MoneyIntent.good == row.good) if row.good is not None else query
+    query = query.where(MoneyIntent.units == row.units) if row.units is not None else query
+    return int(session.scalar(query) or 0)
 
 
 def _view(row: MoneyIntent) -> IntentRow:

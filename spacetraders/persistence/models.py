@@ -390,8 +390,8 @@ class MoneyIntent(Base):
     Written and committed before the API call, closed in the transaction that records the
     outcome. An `open` row found at start means a crash fell between the two: the step is
     reconciled with the server before anything else (operations/money_steps.py). At most one
-    open intent per ship: a partial unique index. Settled rows stay as an audit trail, and
-    `server_at` (the matched server transaction's time) tells the next reconcile where to look.
+    open intent per ship: a partial unique index. Settled rows stay: they are the audit trail,
+    and the next reconcile counts them to tell an earlier identical fill from the lost one.
     """
 
     __tablename__ = "money_intents"

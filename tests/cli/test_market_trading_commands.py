@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from spacetraders.api import SpaceTradersClient
 from spacetraders.api.models import Market
 from spacetraders.clock import utcnow
 from spacetraders.persistence.markets import store_market_snapshot
 from tests.cli.helpers import cli
-from tests.factories import make_player
 
 pytest.importorskip("spacetraders.sim.app", reason="the simulator is not in this tree yet")
-from tests.simserver import sim_server  # noqa: E402
+from tests.simserver import sim_player  # noqa: E402
 
 
 def _priced(sim, symbol: str) -> Market:  # type: ignore[no-untyped-def]
@@ -35,18 +32,8 @@ def _priced(sim, symbol: str) -> Market:  # type: ignore[no-untyped-def]
 def scouted(monkeypatch: pytest.MonkeyPatch, capsys, db, db_url) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
     """The simulator, one agent stored as the only player, its system's waypoints cached and every
     market of the system stored twice: 3 hours ago, and now (the oldest one only 3 hours ago)."""
-    with sim_server(seed=11, enforce_rate_limit=False) as (url, sim):
-        monkeypatch.setenv("SPACETRADERS_API_URL", url)
-        monkeypatch.delenv("SPACETRADERS_PLAYER", raising=False)
-
-        async def register():  # type: ignore[no-untyped-def]
-            async with SpaceTradersClient(url) as anonymous:
-                return await anonymous.register("TRADER", "COSMIC", "account-token")
-
-        registered = asyncio.run(register())
-        with db.transaction() as uow:
-            make_player(uow, "TRADER").token = registered.token
-        system = registered.ships[0].nav.system_symbol
+    with sim_player(monkeypatch, db, "TRADER", seed=11) as player:
+        sim, system, registered = player.sim, player.system, player
         assert cli(capsys, "--db", db_url, "waypoint", "list", "--system", system).code == 0
         markets = sorted(w.symbol for w in sim.universe.waypoints.values() if w.system_symbol == system and w.market)
         now = utcnow()
