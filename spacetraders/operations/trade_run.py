@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from spacetraders.api.errors import ApiError
 from spacetraders.api.models import Market, Ship
 from spacetraders.domain.routing import ModeChoice
-from spacetraders.domain.trade_planning import TradePlan
+from spacetraders.domain.trade_planning import TradePlan, TradeStop
 from spacetraders.operations.base import ContainerContext
-from spacetraders.operations.money_steps import MoneySteps, StepKind
+from spacetraders.operations.money_steps import MoneySteps, StepKind, refused
 from spacetraders.operations.navigate import NavigateParams, Navigation
 from spacetraders.operations.registry import register
 from spacetraders.operations.route_data import system_waypoints
@@ -171,18 +172,30 @@ class TradeRun:
                 return
             market = await self._docked_market(stop.waypoint)
             await self._save("trading")
-            for action in stop.actions:
-                side, limit = str(action.side).lower(), int(action.limit_unit_price)
-                if side.endswith("sell"):
-                    market, _, whole = await self.desk.sell(market, action.good, action.units, limit)
-                else:
-                    free = self.ship.cargo_capacity - sum(self.book.cargo.values())
-                    market, _, whole = await self.desk.buy(market, action.good, action.units, limit, free)
-                if not whole or self.ctx.stopping:
+            try:
+                if not await self._trade(stop, market):
                     return  # a price past its limit: plan again from here (selling what is held first)
-            if stop.actions:
-                await self.desk.read(stop.waypoint)  # the prices our fills left: the next plan starts from them
+            except ApiError as exc:
+                if not refused(exc):
+                    raise  # an answer lost: the restart settles it
+                self.ctx.log.warning("The game refused a trade at %s (%s): ending the trip", stop.waypoint, exc)
+                return
         self.book.next_stop = None
+
+    async def _trade(self, stop: TradeStop, market: Market) -> bool:
+        """The stop's actions in order; False when a quote crossed its limit (or a stop was asked)."""
+        for action in stop.actions:
+            side, limit = str(action.side).lower(), int(action.limit_unit_price)
+            if side.endswith("sell"):
+                market, _, whole = await self.desk.sell(market, action.good, action.units, limit)
+            else:
+                free = self.ship.cargo_capacity - sum(self.book.cargo.values())
+                market, _, whole = await self.desk.buy(market, action.good, action.units, limit, free)
+            if not whole or self.ctx.stopping:
+                return False
+        if stop.actions:
+            await self.desk.read(stop.waypoint)  # the prices our fills left: the next plan starts from them
+        return True
 
     async def _liquidate(self) -> bool:
         """Sell what the hold carries at the best known market for each good (restart, a trip

@@ -164,6 +164,19 @@ def test_the_reserve_and_max_spend_are_never_crossed(world: World) -> None:
     assert progress(world)["breaches"] == 0
 
 
+def test_a_refused_fill_ends_the_trip_and_the_run_goes_on(world: World) -> None:
+    ship = setup(world)
+    # the call after the first purchase's log line is the next tranche's purchase: refused for funds
+    world.logs.on("Bought", lambda: world.sim.fail_next(ship, 1, status=400, code=4600, message="injected"))
+    contexts: list[Any] = []
+    world.logs.on("Waiting", lambda: contexts[-1].stop_event.set())
+    world.run(trade_run.run_trade, params(ship), ctx_hook=contexts.append)
+    assert world.logs.matching("The game refused a trade")
+    assert sorted(ledger_fills(ledger(world))) == sorted(sim_fills(world, ship))
+    state = progress(world)
+    assert state["trip"] == 2 and state["breaches"] == 0 and not world.sim_ship(ship).cargo
+
+
 def test_params_are_checked() -> None:
     import pytest
 
