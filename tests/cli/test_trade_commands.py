@@ -106,3 +106,11 @@ def test_an_unknown_ship_or_one_without_a_hold_is_refused(capsys, db, db_url, ga
     _one_error_line(cli(capsys, "--db", db_url, "trade", "run", "--ship", "no ship!"), "malformed ship symbol")
     _one_error_line(cli(capsys, "--db", db_url, "trade", "run", "--ship", game["probe"]), "no cargo hold")
     assert _counts(db) == (0, 0)
+
+
+def test_human_output_names_the_container_and_the_guards(capsys, db, db_url, game):  # type: ignore[no-untyped-def]
+    result = cli(capsys, "--db", db_url, "trade", "run", "--ship", game["frigate"], "--reserve", "2500")
+    assert result.code == 0, result.err
+    assert f"trade-{game['frigate'].lower()}-" in result.out and "no cap" in result.out and "2,500" in result.out
+    assert "no market data stored" in result.out  # nothing scouted yet: the run will wait, and says so
+    assert _counts(db) == (1, 1)
