@@ -106,6 +106,7 @@ class TradeRun:
                          self.book, COMMAND_TYPE)
         self._ship: Ship | None = None
         self.coords: dict[str, tuple[int, int]] = {}
+        self.unsold: set[str] = set()  # goods held that no market took when liquidating
 
     @property
     def ship(self) -> Ship:
@@ -139,7 +140,7 @@ class TradeRun:
             raise TradeFailed(f"{p.ship_symbol} is in {self.ship.nav.system_symbol}, not in the run's systems "
                               f"{', '.join(p.systems)}: a run trades where its ship is (no jumps yet)")
         while not ctx.stopping:
-            if self.book.cargo and not await self._liquidate():
+            if set(self.book.cargo) - self.unsold and not await self._liquidate():
                 return  # a restart, or a trip cut short: what the hold carries is sold before anything is bought
             if ctx.stopping or 0 <= p.trips <= self.book.trip:
                 break
@@ -199,11 +200,15 @@ class TradeRun:
 
     async def _liquidate(self) -> bool:
         """Sell what the hold carries at the best known market for each good (restart, a trip
-        cut short). A good no known market buys stays aboard. False if a stop was asked."""
+        cut short). A good no market takes stays aboard (tried once per run: no loop on it; the
+        planner may still sell it on a later tour). False if a stop was asked."""
         for good, units in sorted(self.book.cargo.items(), key=lambda item: -item[1]):
+            if good in self.unsold:
+                continue
             outlet = await self.planner.outlet(self, good, units)
             if outlet is None:
                 self.ctx.log.warning("No known market buys %s: %d unit(s) stay aboard", good, units)
+                self.unsold.add(good)
                 continue
             self.ctx.log.info("Selling what the hold carries: %d %s at %s", units, good, outlet)
             self.book.next_stop = outlet
@@ -211,9 +216,12 @@ class TradeRun:
             if not await self.go(outlet):
                 return False
             market = await self._docked_market(outlet)
-            await self.desk.sell(market, good, units, 0)
+            _, sold, _ = await self.desk.sell(market, good, units, 0)
             if self.ctx.stopping:
                 return False
+            if sold == 0:
+                self.ctx.log.warning("%s does not take %s after all: %d unit(s) stay aboard", outlet, good, units)
+                self.unsold.add(good)
         self.book.next_stop = None
         return True
 

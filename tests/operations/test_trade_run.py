@@ -177,6 +177,18 @@ def test_a_refused_fill_ends_the_trip_and_the_run_goes_on(world: World) -> None:
     assert state["trip"] == 2 and state["breaches"] == 0 and not world.sim_ship(ship).cargo
 
 
+def test_cargo_no_market_takes_stays_aboard_without_stalling_the_run(world: World) -> None:
+    ship = setup(world)
+    traded = {g for m in world.sim.markets.values() if m.waypoint_symbol.startswith(world.system) for g in m.rows}
+    stray = next(g for g in ("QUANTUM_STABILIZERS", "LASER_RIFLES", "MILITARY_EQUIPMENT", "URANITE") if g not in traded)
+    world.sim_ship(ship).cargo[stray] = 5  # aboard, and no market of the system takes it
+    contexts: list[Any] = []
+    world.logs.on("Waiting", lambda: contexts[-1].stop_event.set())
+    world.run(trade_run.run_trade, params(ship, trips=1), ctx_hook=contexts.append)
+    assert len(world.logs.matching("No known market buys")) == 1  # tried once, not in a loop
+    assert progress(world)["trip"] == 1 and world.sim_ship(ship).cargo == {stray: 5}
+
+
 def test_params_are_checked() -> None:
     import pytest
 
