@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from spacetraders.api.errors import NotFoundError
 from spacetraders.api.models import Ship, Waypoint
@@ -117,22 +118,23 @@ async def fuel_sellers(db: Database, api: SpaceTradersClient, markets: list[str]
             return known_fuel_sellers(session, markets)
 
     known = await asyncio.to_thread(stored)
+    read = _CATALOGUE_FUEL.setdefault(api, {})
     for market in markets:
         if market not in known:
-            if market not in _CATALOGUE_FUEL:  # a catalogue never changes: ask once per process
+            if market not in read:  # a catalogue never changes: ask once per client
                 try:
                     catalogue = await api.get_market(system_of(market), market)
                 except NotFoundError:
                     known[market] = False
                     continue
-                _CATALOGUE_FUEL[market] = FUEL in catalogue.exports + catalogue.exchange
-            known[market] = _CATALOGUE_FUEL[market]
+                read[market] = FUEL in catalogue.exports + catalogue.exchange
+            known[market] = read[market]
     return known
 
 
-# Whether each market's public catalogue lists FUEL for sale, as read this process (a trader
-# plans a route per stop: without it every plan re-read the catalogue of every unscouted market).
-_CATALOGUE_FUEL: dict[str, bool] = {}
+# Whether each market's public catalogue lists FUEL for sale, as this client read it (a trader
+# plans a route per stop with one client: without it every plan re-read every unscouted catalogue).
+_CATALOGUE_FUEL: WeakKeyDictionary[SpaceTradersClient, dict[str, bool]] = WeakKeyDictionary()
 
 
 async def explore_gates(db: Database, api: SpaceTradersClient, origin_gate: str, target_system: str) -> GateNetwork:
