@@ -14,7 +14,10 @@ logger = logging.getLogger(__name__)
 _OPERATIONS: dict[str, Operation] = {}
 
 # Modules that define command types.
-MODULES = ("spacetraders.operations.builtin", "spacetraders.operations.scout_tour", "spacetraders.operations.navigate")
+MODULES = (
+    "spacetraders.operations.builtin", "spacetraders.operations.scout_tour", "spacetraders.operations.navigate",
+    "spacetraders.operations.contract_run",
+)
 
 
 def register(command_type: str) -> Callable[[Operation], Operation]:
