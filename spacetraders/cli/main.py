@@ -43,7 +43,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "shipyard": LazyCommand("spacetraders.cli.shipyard", "app", "Shipyards: list the yards and their prices, buy ships."),
     "ledger": LazyCommand("spacetraders.cli.ledger", "app", "The ledger: every credit change the bot caused."),
     "contract": LazyCommand(
-        "spacetraders.cli.contract", "app", "Contracts: list, show, accept, negotiate, deliver, fulfil, evaluate."
+        "spacetraders.cli.contract", "app", "Contracts: list, show, accept, negotiate, deliver, fulfil, evaluate, run."
     ),
 }
 

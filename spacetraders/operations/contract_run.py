@@ -41,7 +41,7 @@ from spacetraders.operations.contract_data import FUEL_PER_MARKET_UNIT, stored_s
 from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
 from spacetraders.operations.navigate import DOCKED, NavigateParams, Navigation
 from spacetraders.operations.registry import register
-from spacetraders.operations.route_data import MARKETPLACE, system_waypoints
+from spacetraders.operations.route_data import MARKETPLACE, stored_asks, system_waypoints
 from spacetraders.persistence.ledger import LedgerEntry, LedgerFilter, LedgerKind, list_entries
 from spacetraders.persistence.markets import store_market_snapshot
 from spacetraders.persistence.progress import load_progress, save_progress
@@ -52,6 +52,7 @@ COMMAND_TYPE = "ContractCommand"
 MAX_MARKET_READS = 4  # markets read to price one contract before giving up on it
 MAX_REPLANS = 3  # per contract: a price that keeps moving is then taken as it is
 NO_FACTION, ONE_CONTRACT = 4700, 4511
+DEFAULT_FUEL_ASK = 100  # per market unit, when no FUEL price is stored (the simulator's are ~70)
 SPEND_KINDS = (LedgerKind.PURCHASE, LedgerKind.REFUEL, LedgerKind.JUMP)
 
 
@@ -502,9 +503,14 @@ class ContractRun:
         await flight._save(await api.orbit(symbol))
 
     async def _fuel_ask(self, waypoint: str) -> int:
-        market = await self._read_market(waypoint)
-        row = next((g for g in market.trade_goods if g.symbol == "FUEL"), None)
-        return row.purchase_price if row is not None else 1
+        """The stored FUEL ask here, else the dearest stored in the system (the guard errs high)."""
+        asks = await asyncio.to_thread(stored_asks, self.ctx.db, [waypoint], "FUEL")
+        if waypoint in asks:
+            return asks[waypoint]
+        system = system_of(waypoint)
+        known = [w for w in self.positions if system_of(w) == system]
+        everywhere = await asyncio.to_thread(stored_asks, self.ctx.db, known, "FUEL")
+        return max(everywhere.values(), default=DEFAULT_FUEL_ASK)
 
     # -- the ship ----------------------------------------------------------------------------
 
