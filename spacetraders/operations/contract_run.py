@@ -36,12 +36,13 @@ from spacetraders.api.models import Market, Ship, TradeGood
 from spacetraders.api.trade_models import Contract, ContractDelivery, ContractResult
 from spacetraders.domain.contract_pricing import Decision, PricingParams, ShipState, Source, Terms, evaluate
 from spacetraders.domain.navigation import Point, system_of
+from spacetraders.domain.routing import ModeChoice, Route, Site, Unreachable, plan_route
 from spacetraders.operations.base import ContainerContext
 from spacetraders.operations.contract_data import FUEL_PER_MARKET_UNIT, stored_sources
 from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
-from spacetraders.operations.navigate import DOCKED, NavigateParams, Navigation
+from spacetraders.operations.navigate import DOCKED, NavigateParams, Navigation, NavigationFailed
 from spacetraders.operations.registry import register
-from spacetraders.operations.route_data import MARKETPLACE, stored_asks, system_waypoints
+from spacetraders.operations.route_data import MARKETPLACE, fuel_sellers, ship_state, stored_asks, system_waypoints
 from spacetraders.persistence.ledger import LedgerEntry, LedgerFilter, LedgerKind, list_entries
 from spacetraders.persistence.markets import store_market_snapshot
 from spacetraders.persistence.progress import load_progress, save_progress
@@ -108,8 +109,14 @@ def is_open(contract: Contract, now: datetime) -> bool:
     return now < (contract.deadline if contract.accepted else contract.deadline_to_accept)
 
 
+# Which markets sell fuel, from their catalogues (which never change): the route planner would
+# otherwise ask every market never scouted on every flight (a restarted run in this process too).
+_SELLS_FUEL: dict[str, bool] = {}
+
+
 class _Flight(Navigation):
-    """The navigation container's route and legs; its refuels go through the run's money steps."""
+    """The navigation container's route and legs; its refuels go through the run's money steps,
+    and the route is planned with the fuel sellers this process already knows."""
 
     def __init__(self, ctx: ContainerContext, params: NavigateParams, run: ContractRun) -> None:
         super().__init__(ctx, params)
@@ -117,6 +124,24 @@ class _Flight(Navigation):
 
     async def _refuel(self) -> None:
         await self.run_.refuel(self)
+
+    async def _plan(self) -> Route:
+        ctx, ship = self.ctx, self.ship
+        if system_of(self.p.destination) != ship.nav.system_symbol:
+            return await super()._plan()
+        waypoints = await system_waypoints(ctx.db, ctx.api, ship.nav.system_symbol, now=ctx.clock.now())
+        markets = [w.symbol for w in waypoints if MARKETPLACE in w.traits]
+        unknown = [m for m in markets if m not in _SELLS_FUEL]
+        if unknown and ship.fuel.capacity > 0:
+            _SELLS_FUEL.update(await fuel_sellers(ctx.db, ctx.api, unknown))
+        sellers = [m for m in markets if _SELLS_FUEL.get(m)]
+        prices = await asyncio.to_thread(stored_asks, ctx.db, sellers, "FUEL")
+        sites = {w.symbol: Site(w.symbol, w.x, w.y, _SELLS_FUEL.get(w.symbol, False), prices.get(w.symbol))
+                 for w in waypoints}
+        try:
+            return plan_route(ship_state(ship), self.p.destination, sites, choice=ModeChoice.AUTO)
+        except Unreachable as exc:
+            raise NavigationFailed(f"cannot reach {self.p.destination}: {exc}") from None
 
 
 class ContractRun:
@@ -142,6 +167,7 @@ class ContractRun:
         self.state = stored or {"phase": "start", "fulfilled": 0, "breaches_avoided": 0}
         self.state.pop("ended", None)
         try:
+            await self._count_fulfilled()
             while p.count < 0 or self.state["fulfilled"] < p.count:
                 self._check_stop()
                 await self._round()
@@ -159,7 +185,6 @@ class ContractRun:
         api = self.ctx.api
         self.credits = (await api.get_agent()).credits
         await self._refresh_ship()
-        await self._count_fulfilled()
         contract = await self._open_contract() or await self._negotiate()
         line = self._line(contract)
         resumed = self.state.get("contract") == contract.id and self.state.get("phase") not in ("done", "start")

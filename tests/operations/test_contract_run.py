@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from spacetraders.operations import registry
@@ -45,3 +46,67 @@ def test_the_starting_contract_is_taken_bought_delivered_and_fulfilled(world: Wo
     assert contracts[0].fulfilled
     rows = ledger(world)
     assert sum(total for _, total in rows) == agent.credits - before
+
+
+class Killed(BaseException):
+    """A kill -9 between the server's answer and our write: nothing of ours catches it."""
+
+
+class KillAfterNextChange(httpx.AsyncBaseTransport):
+    """Forwards to the simulator; once armed, dies right after the next request that changed the
+    game (credits, a ship's place, state, mode, fuel or cargo, a contract) has been executed by
+    the server, before the caller sees the answer. A repeated no-op (docking a docked ship)
+    passes, so every restart gets one real step further and every real step is killed once."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, world: World) -> None:
+        self.inner, self.world, self.armed, self.changes = inner, world, False, 0
+
+    def fingerprint(self) -> Any:
+        agent = self.world.sim.agents["SCOUTER"]
+        ships = tuple((s.symbol, s.location.symbol, s.status, s.flight_mode, s.fuel, tuple(sorted(s.cargo.items())))
+                      for s in agent.ships.values())
+        contracts = tuple((c.id, c.accepted, c.fulfilled, c.units_fulfilled) for c in sim_contracts(self.world))
+        return agent.credits, ships, contracts
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        before = self.fingerprint() if request.method in ("POST", "PATCH") else None
+        response = await self.inner.handle_async_request(request)
+        if before is not None and self.fingerprint() != before:
+            self.changes += 1
+            if self.armed:
+                self.armed = False
+                await response.aread()
+                raise Killed(f"killed after {request.method} {request.url.path}")
+        return response
+
+
+def sim_purchases(world: World, symbol: str, good: str) -> int:
+    return sum(t["units"] for m in world.sim.markets.values() for t in m.transactions
+               if t["shipSymbol"] == symbol and t["tradeSymbol"] == good and t["type"] == "PURCHASE")
+
+
+def test_killed_after_every_step_it_resumes_without_buying_or_delivering_twice(world: World) -> None:
+    agent = world.sim.agents["SCOUTER"]
+    before = agent.credits
+    killer = KillAfterNextChange(world.transport, world)
+    world.transport = killer
+    kills = 0
+    for restart in range(500):
+        killer.armed = True
+        try:
+            world.run(run_contracts, params(world.frigate), restart_count=restart)
+        except Killed:
+            kills += 1
+            continue
+        break
+    assert world.logs.lines[-1] == "Done: 1 contract(s) fulfilled"
+    assert kills >= 20 and kills == killer.changes  # one kill after every change of the game
+    (contract,) = sim_contracts(world)
+    assert contract.fulfilled and contract.units_fulfilled == contract.units_required
+    ship = world.sim_ship(world.frigate)
+    bought = sim_purchases(world, world.frigate, contract.trade_symbol)
+    assert bought == contract.units_required + ship.cargo.get(contract.trade_symbol, 0)
+    rows = ledger(world)
+    kinds = [kind for kind, _ in rows]
+    assert kinds.count("contract_accepted") == 1 and kinds.count("contract_fulfilled") == 1
+    assert sum(total for _, total in rows) == agent.credits - before  # every credit change, once
