@@ -300,6 +300,7 @@ class RefuelResult:
     credits: int  # agent credits after paying
     units: int  # market units bought (1 market unit = 100 ship fuel units)
     price: int  # total price paid
+    timestamp: datetime | None = None  # the server's time of the fill
 
     @classmethod
     def from_json(cls, data: Json) -> RefuelResult:
@@ -309,6 +310,7 @@ class RefuelResult:
             credits=int(data["agent"]["credits"]),
             units=int(transaction.get("units", 0)),
             price=int(transaction.get("totalPrice", 0)),
+            timestamp=parse_time(transaction.get("timestamp")),
         )
 
 

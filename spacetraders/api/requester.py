@@ -3,7 +3,9 @@
 Retry rules:
 - 429: wait `Retry-After` / `error.data.retryAfter` (else backoff), pausing the shared
   limiter so every caller with the same token backs off, then retry.
-- 5xx: backoff (longer for 502, the DDoS layer), then retry.
+- 5xx: backoff (longer for 502, the DDoS layer), then retry; but a call that is not
+  `repeatable` (a purchase, a sale...) may have been executed before the 5xx, so it is raised
+  at once, flagged `after_lost_attempt`, for the caller to reconcile.
 - Connection never established: always safe to retry. A refused connection or an unknown host
   (`ConnectError`) gets only `RetryPolicy.connect_attempts` quick tries; a connect timeout the
   full backoff.
@@ -126,7 +128,11 @@ class Requester:
                     logger.info("%s %s rate limited; waiting %.2f s", call.method, call.path, wait)
                     call.limiter.penalize(wait)  # acquire() at the top of the loop waits it out
                     continue
-                if status >= 500 and status != 501:  # 501 Not Implemented will not change on a retry
+                if status >= 500 and status != 501 and not call.repeatable:
+                    # A 5xx may come after the server executed the call (a proxy timing out):
+                    # repeating a purchase could buy twice. The caller reconciles instead.
+                    lost_attempt = True
+                elif status >= 500 and status != 501:  # 501 Not Implemented will not change on a retry
                     wait = self._retry.backoff(attempt, protection=status == 502)
                     logger.info("%s %s -> %d; retrying in %.2f s", call.method, call.path, status, wait)
                     await self._clock.sleep(wait)

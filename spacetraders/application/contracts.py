@@ -20,6 +20,7 @@ from spacetraders.application.ledger import LedgerEntry, entry_for_contract, rec
 from spacetraders.application.ship_actions import driving_container
 from spacetraders.application.universe import system_waypoints
 from spacetraders.domain.contract_pricing import Decision, PricingParams, ShipState, Terms, evaluate
+from spacetraders.domain.durations import parse_duration
 from spacetraders.domain.navigation import Point, system_of
 from spacetraders.errors import ConfigError, SpacetradersError
 from spacetraders.operations.contract_data import stored_sources
@@ -307,13 +308,8 @@ def decision_view(decision: Decision) -> dict[str, Any]:
 
 def max_age(text: str) -> timedelta:
     """`90s`, `45m`, `1h`, `2d` (or bare seconds) as a duration from 1 s to 30 days."""
-    raw = text.strip().lower()
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    number, unit = (raw[:-1], raw[-1]) if raw and raw[-1] in units else (raw, "s")
-    if not number.isdigit() or len(number) > 7:
-        raise ConfigError(f"malformed duration {text!r} (expected e.g. 45m, 1h, 2d)")
-    seconds = int(number) * units[unit]
-    if not 1 <= seconds <= 30 * 86400:
-        raise ConfigError(f"duration {text!r} out of range (1s to 30d)")
-    return timedelta(seconds=seconds)
+    try:
+        return parse_duration(text, option="--max-age")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 

@@ -13,12 +13,12 @@ adds it to the transaction (never commits). The CLI and the web API share `list_
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from spacetraders.api.models import RefuelResult
 from spacetraders.api.trade_models import ContractResult, ShipPurchase, TradeResult
+from spacetraders.domain.durations import duration_seconds
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.ledger import (
     LedgerEntry,
@@ -38,9 +38,6 @@ __all__ = [
 ]
 
 MAX_SINCE = timedelta(days=3650)  # a --since further back than ten years is a typo
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_DURATION = re.compile(r"(?:([0-9]{1,9})([smhdw]))+")
-_PART = re.compile(r"([0-9]{1,9})([smhdw])")
 
 
 # --- builders: one per money-moving API result -------------------------------------------
@@ -121,8 +118,8 @@ def parse_since(text: str, now: datetime) -> datetime:
     Raises ValueError with a one-line reason; at most MAX_SINCE back, never in the future.
     """
     raw = text.strip()
-    if _DURATION.fullmatch(raw):
-        seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(raw))
+    seconds = duration_seconds(raw)
+    if seconds is not None:
         if seconds > MAX_SINCE.total_seconds():
             raise ValueError(f"{raw!r} reaches back more than {MAX_SINCE.days} days")
         return now - timedelta(seconds=seconds)

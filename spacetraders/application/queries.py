@@ -18,6 +18,7 @@ from spacetraders.domain.containers import LIVE_STATUSES
 from spacetraders.domain.restart_policy import LINEAGE_LIMIT
 from spacetraders.errors import ConfigError, NotFound
 from spacetraders.persistence.containers import parse_params
+from spacetraders.persistence.intents import open_intent_of
 from spacetraders.persistence.models import (
     Container,
     ContainerEvent,
@@ -26,6 +27,7 @@ from spacetraders.persistence.models import (
     Player,
     ShipAssignment,
 )
+from spacetraders.persistence.progress import load_progress
 
 LIVE = sorted(s.value for s in LIVE_STATUSES)
 LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -87,7 +89,24 @@ def inspect_container(session: Session, container_id: str, *, now: datetime) -> 
         "events": [{"at": at, "status": status, "detail": detail} for at, status, detail in events],
         "lineage": lineage(session, container_id),
         "assignment": _assignment(session, c),
+        "progress": _progress(session, c.player_id, params),
+        "open_money_step": _open_step(session, c.player_id, c.ship_symbol),
     }
+
+
+def _progress(session: Session, player_id: int, params: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The run's persisted progress (contract round, trade trip), shared by its restarts."""
+    run_id = (params or {}).get("run_id")
+    return load_progress(session, player_id, run_id) if isinstance(run_id, str) else None
+
+
+def _open_step(session: Session, player_id: int, ship: str | None) -> dict[str, Any] | None:
+    """A money step a crash left unsettled: the next start reconciles it before acting."""
+    row = open_intent_of(session, player_id, ship) if ship else None
+    if row is None:
+        return None
+    return {"kind": row.kind, "good": row.good, "units": row.units, "waypoint_symbol": row.waypoint_symbol,
+            "reference": row.reference, "since": row.created_at}
 
 
 def lineage(session: Session, container_id: str) -> list[dict[str, Any]]:

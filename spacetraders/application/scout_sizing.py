@@ -8,14 +8,13 @@ headquarters. Writes nothing but the waypoint cache.
 from __future__ import annotations
 
 import asyncio
-import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from spacetraders.api.client import SpaceTradersClient
 from spacetraders.application.scouting import fetch_ship, fuel_sellers, show_value, split_list
 from spacetraders.application.universe import MARKETPLACE, parse_ship_symbol, parse_system_symbol, system_waypoints
+from spacetraders.domain import durations
 from spacetraders.domain.navigation import Point, distance, system_of
 from spacetraders.domain.planning import MarketSite, ShipSpec
 from spacetraders.domain.sizing import Sizing, fewest_ships
@@ -24,24 +23,14 @@ from spacetraders.errors import ConfigError, NotFound
 PROBE_SPEED = 9  # SHIP_PROBE's engine (ECONOMY.md §14.3); probes have no fuel tank
 MAX_PROBES = 500
 MAX_AGE_S = 30 * 86400
-_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
 
 def parse_duration(text: str, option: str = "--max-age") -> int:
     """'90', '90s', '10m', '1h30m', '2d' -> whole seconds, between 1 s and 30 days."""
-    value = text.strip().lower()
-    seconds: float
-    if re.fullmatch(r"\d+(\.\d+)?", value):
-        seconds = float(value)
-    else:
-        match = _DURATION.fullmatch(value)
-        if not value or match is None:
-            raise ConfigError(f"{option} must be a duration like 600, 10m or 1h30m, not {show_value(text)!r}")
-        days, hours, minutes, secs = (int(g or 0) for g in match.groups())
-        seconds = float(((days * 24 + hours) * 60 + minutes) * 60 + secs)
-    if not math.isfinite(seconds) or not 1 <= seconds <= MAX_AGE_S:
-        raise ConfigError(f"{option} must be between 1 s and {MAX_AGE_S // 86400} days, not {show_value(text)!r}")
-    return int(seconds)
+    try:
+        return int(durations.parse_duration(text, option=option, maximum=MAX_AGE_S).total_seconds())
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True)

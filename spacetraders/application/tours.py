@@ -196,7 +196,7 @@ def _query(session: Session, system: str, player_id: int | None) -> Any:
     return query
 
 
-class _Nav(NamedTuple):
+class Nav(NamedTuple):
     """The ship's last known nav (all None when the ships table has no row for it)."""
 
     waypoint: str | None
@@ -231,7 +231,7 @@ def _dynamic(row: Any, plan: TourPlan, coords: dict[str, Point], now: datetime) 
     """The fields that change between refreshes. Plain tuple unpacking: attribute access on
     thousands of rows was a measurable share of the latency."""
     ship_symbol, assigned_at, container_id, player_id, status, _config, *nav_fields = row
-    nav = _Nav(*nav_fields)
+    nav = Nav(*nav_fields)
     current, following = _current_and_next(nav, plan.markets, coords)
     return {
         "ship_symbol": ship_symbol,
@@ -240,7 +240,7 @@ def _dynamic(row: Any, plan: TourPlan, coords: dict[str, Point], now: datetime) 
         "status": status,
         "current_market": current,
         "next_market": following,
-        "ship": _position(nav, coords, now),
+        "ship": ship_position(nav, coords, now),
         "assigned_at": assigned_at,
     }
 
@@ -252,7 +252,7 @@ def loop_distance(points: list[Point]) -> float:
     return round(sum(map(math.dist, points, points[1:] + points[:1])), 2)
 
 
-def _current_and_next(nav: _Nav, markets: list[str], coords: dict[str, Point]) -> tuple[str | None, str | None]:
+def _current_and_next(nav: Nav, markets: list[str], coords: dict[str, Point]) -> tuple[str | None, str | None]:
     """Where the tour is: the rules documented in docs/visualiser.md.
 
     - in transit: no current market; next = the destination;
@@ -273,7 +273,7 @@ def _current_and_next(nav: _Nav, markets: list[str], coords: dict[str, Point]) -
     return None, min(known, key=lambda m: (distance(here, coords[m]), m))
 
 
-def _position(nav: _Nav, coords: dict[str, Point], now: datetime) -> ShipPosition | None:
+def ship_position(nav: Nav, coords: dict[str, Point], now: datetime) -> ShipPosition | None:
     """The ship on the map; interpolated along origin -> destination while in transit."""
     target = coords.get(nav.waypoint or "")
     if nav.status is None or nav.waypoint is None or target is None:

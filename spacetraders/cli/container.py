@@ -239,6 +239,13 @@ def _render_inspect(console: Console, info: dict[str, Any]) -> None:
         held = "held by this container" if assignment["held_by_this"] else (
             f"{assignment['status'] or 'none'} -> {assignment['container_id'] or '-'}")
         summary.add_row("ship", f"{assignment['ship_symbol']}: {held}")
+    for key, value in sorted((info.get("progress") or {}).items()):
+        summary.add_row(f"progress {key}", escape(str(value)))
+    step = info.get("open_money_step")
+    if step:
+        what = " ".join(str(step[k]) for k in ("units", "good") if step[k] is not None)
+        summary.add_row("unsettled step", f"[yellow]{step['kind']} {what} at {step['waypoint_symbol'] or '-'} "
+                                          f"since {_when(step['since'])}: reconciled on the next start[/yellow]")
     console.print(summary)
 
     history = Table(title="Status history")

@@ -9,9 +9,9 @@ arrival (stop-aware); a jump waits out the reactor cooldown first. A leg the ser
 for fuel or cooldown reasons triggers a fresh plan; a few such re-plans in a row fail the
 container and the supervisor's restart policy takes over.
 
-Refuels and jumps spend credits: they live in `_refuel` and `_jump` only, and each writes
-its ledger row (with the container id) in the transaction that stores the ship's new nav and
-fuel. The rows are built here from persistence.ledger, as operations sit below application.
+Refuels and jumps spend credits: they live in `_refuel` and `_jump` only and go through
+`MoneySteps` (intent before the call; ledger row, intent and the ship's new nav and fuel in one
+transaction after it), and every start first settles a step a crash left unrecorded.
 """
 
 from __future__ import annotations
@@ -28,13 +28,15 @@ from spacetraders.api.errors import (
     InTransitError,
     NotFoundError,
 )
-from spacetraders.api.models import Fuel, Ship, ShipNav
+from spacetraders.api.models import Fuel, RefuelResult, Ship, ShipNav
 from spacetraders.domain.navigation import FlightMode
 from spacetraders.domain.routing import JUMP, Leg, ModeChoice, Route, Unreachable
 from spacetraders.operations.base import ContainerContext
+from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
 from spacetraders.operations.registry import register
 from spacetraders.operations.route_data import plan_for_ship
-from spacetraders.persistence.ledger import LedgerEntry, LedgerKind, record_entry
+from spacetraders.persistence.ledger import LedgerEntry, LedgerKind
+from spacetraders.persistence.unit_of_work import UnitOfWork
 from spacetraders.persistence.universe import store_ships, update_ship_nav
 
 COMMAND_TYPE = "NavigateCommand"
@@ -71,6 +73,7 @@ class Navigation:
         self.ctx = ctx
         self.p = params
         self._ship: Ship | None = None
+        self.money = MoneySteps(ctx)
 
     @property
     def ship(self) -> Ship:
@@ -79,6 +82,7 @@ class Navigation:
 
     async def run(self) -> None:
         ctx, p = self.ctx, self.p
+        await self.money.settle_open(p.ship_symbol)  # a refuel or jump a crash left unrecorded
         for attempt in range(1, MAX_REPLANS + 1):
             await self._refresh()
             if not await self._land():
@@ -126,18 +130,27 @@ class Navigation:
         if self.ship.nav.flight_mode != mode:
             await self._save(await api.set_flight_mode(symbol, mode))
         result = await api.navigate(symbol, leg.destination)
-        await self._save(result.nav, result.fuel)
+
+        def write() -> None:
+            with self.ctx.db.transaction() as uow:
+                self._store(uow, nav=result.nav, fuel=result.fuel)
+
+        await asyncio.to_thread(write)
         return await self._land()
 
     async def _refuel(self) -> None:
         api, symbol = self.ctx.api, self.p.ship_symbol
         await self._save(await api.dock(symbol))
-        refuel = await api.refuel(symbol)
-        units = refuel.units or None  # market units: 1 = 100 ship fuel
-        await self._save(self.ship.nav, refuel.fuel, entry=self._entry(
-            LedgerKind.REFUEL, -refuel.price, refuel.credits, good="FUEL", units=units,
-            unit_price=round(refuel.price / units) if units else None,
-            waypoint_symbol=self.ship.nav.waypoint_symbol))
+        waypoint = self.ship.nav.waypoint_symbol
+
+        def entry(refuel: RefuelResult) -> LedgerEntry:
+            units = refuel.units or None  # market units: 1 = 100 ship fuel
+            return self._entry(LedgerKind.REFUEL, -refuel.price, refuel.credits, good="FUEL", units=units,
+                               unit_price=round(refuel.price / units) if units else None, waypoint_symbol=waypoint)
+
+        refuel = await self.money.run(
+            StepIntent(StepKind.REFUEL, symbol, good="FUEL", waypoint_symbol=waypoint),
+            lambda: api.refuel(symbol), entry, also=lambda uow, r: self._store(uow, fuel=r.fuel))
         self.ctx.log.info("Refuelled at %s: %d/%d fuel for %d credits (credits after: %d)",
                           self.ship.nav.waypoint_symbol, refuel.fuel.current, refuel.fuel.capacity,
                           refuel.price, refuel.credits)
@@ -152,11 +165,14 @@ class Navigation:
             self.ctx.log.info("Waiting %ds for the jump cooldown", cooldown.remaining_seconds)
             if not await self.ctx.sleep(cooldown.remaining_seconds + ARRIVAL_SLOP_S):
                 return False
-        result = await api.jump(symbol, leg.destination)
+        result = await self.money.run(
+            StepIntent(StepKind.JUMP, symbol, good="ANTIMATTER", waypoint_symbol=leg.origin, reference=leg.destination),
+            lambda: api.jump(symbol, leg.destination),
+            lambda r: self._entry(LedgerKind.JUMP, -r.fee, r.agent.credits, good="ANTIMATTER",
+                                  waypoint_symbol=leg.destination),
+            also=lambda uow, r: self._store(uow, nav=r.nav))
         self.ctx.log.info("Jumped %s -> %s for %d credits (credits after: %d)", leg.origin, leg.destination,
                           result.fee, result.agent.credits)
-        await self._save(result.nav, entry=self._entry(
-            LedgerKind.JUMP, -result.fee, result.agent.credits, good="ANTIMATTER", waypoint_symbol=leg.destination))
         return True
 
     async def _land(self) -> bool:
@@ -192,16 +208,16 @@ class Navigation:
                            credits_after=credits_after, ship_symbol=self.p.ship_symbol,
                            container_id=self.ctx.container_id, **fields)
 
-    async def _save(self, nav: ShipNav, fuel: Fuel | None = None, entry: LedgerEntry | None = None) -> None:
-        """Store the ship's nav and fuel; a credit change (`entry`) goes in the same transaction."""
-        self._ship = dataclasses.replace(self.ship, nav=nav, fuel=fuel or self.ship.fuel)
-        ship = self._ship
+    async def _save(self, nav: ShipNav) -> None:
+        """Store the ship's nav (no money moved: money steps store through `_store` in their own write)."""
 
         def write() -> None:
             with self.ctx.db.transaction() as uow:
-                update_ship_nav(uow.session, self.ctx.player_id, ship.symbol, ship.nav, ship.fuel,
-                                now=self.ctx.clock.now())
-                if entry is not None:
-                    record_entry(uow, entry)
+                self._store(uow, nav=nav)
 
         await asyncio.to_thread(write)
+
+    def _store(self, uow: UnitOfWork, nav: ShipNav | None = None, fuel: Fuel | None = None) -> None:
+        self._ship = dataclasses.replace(self.ship, nav=nav or self.ship.nav, fuel=fuel or self.ship.fuel)
+        update_ship_nav(uow.session, self.ctx.player_id, self.ship.symbol, self.ship.nav, self.ship.fuel,
+                        now=self.ctx.clock.now())

@@ -35,6 +35,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -378,3 +379,62 @@ class Ledger(Base):
     credits_after: Mapped[int] = mapped_column(BigInteger)
     waypoint_symbol: Mapped[str | None] = mapped_column(String(64))
     reference: Mapped[str | None] = mapped_column(String(128))  # contract id, new ship symbol...
+
+
+INTENT_STATUSES = ("open", "done", "not_done")
+
+
+class MoneyIntent(Base):
+    """A non-idempotent step (buy, sell, refuel, deliver, ship purchase...) about to be made.
+
+    Written and committed before the API call, closed in the transaction that records the
+    outcome. An `open` row found at start means a crash fell between the two: the step is
+    reconciled with the server before anything else (operations/money_steps.py). At most one
+    open intent per ship: a partial unique index. Settled rows stay: they are the audit trail,
+    and the next reconcile counts them to tell an earlier identical fill from the lost one.
+    """
+
+    __tablename__ = "money_intents"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_sql_list(INTENT_STATUSES)})", name="status"),
+        CheckConstraint("units IS NULL OR units > 0", name="units_positive"),
+        Index(
+            "uq_money_intents_open_ship", "player_id", "ship_symbol", unique=True,
+            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'"),
+        ),
+        Index(None, "player_id", "ship_symbol", "intent_id"),
+    )
+
+    intent_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.player_id", ondelete="CASCADE"))
+    ship_symbol: Mapped[str] = mapped_column(String(64))
+    container_id: Mapped[str | None] = mapped_column(String(128))  # audit only, like the ledger
+    kind: Mapped[str] = mapped_column(String(24))
+    good: Mapped[str | None] = mapped_column(String(64))
+    units: Mapped[int | None] = mapped_column(Integer)
+    waypoint_symbol: Mapped[str | None] = mapped_column(String(64))
+    reference: Mapped[str | None] = mapped_column(String(128))
+    snapshot: Mapped[str | None] = mapped_column(Text)  # JSON: what the server showed before the call
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    server_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution: Mapped[str | None] = mapped_column(Text)  # how it was settled: "response", "reconciled: ..."
+
+
+class RunProgress(Base):
+    """One JSON state per run of a long operation (a contract round, a trade trip).
+
+    Keyed by the run id the container's params carry: a restarted container gets a copy of the
+    params, so it finds the progress of the run it continues.
+    """
+
+    __tablename__ = "run_progress"
+
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.player_id", ondelete="CASCADE"), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ship_symbol: Mapped[str] = mapped_column(String(64))
+    command_type: Mapped[str] = mapped_column(String(64))
+    container_id: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -53,6 +53,23 @@ async def fail_next(request: Request, ship_symbol: str) -> JSONResponse:
     return JSONResponse({"data": {"shipSymbol": ship_symbol.upper(), "count": count, "status": status}})
 
 
+@router.post("/ships/{ship_symbol}/hold-next")
+async def hold_next(request: Request, ship_symbol: str) -> JSONResponse:
+    body = await _object(request)
+    try:
+        action, seconds = str(body["action"]), float(body.get("seconds", 30))
+        _sim(request).faults.hold_next(ship_symbol, action, seconds)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SimError(422, 422, f"hold-next: {exc}") from None
+    return JSONResponse({"data": {"shipSymbol": ship_symbol.upper(), "action": action, "seconds": seconds}})
+
+
+@router.get("/ships/{ship_symbol}/held")
+async def held(request: Request, ship_symbol: str) -> JSONResponse:
+    """How many of the ship's held calls the server has executed."""
+    return JSONResponse({"data": {"executed": _sim(request).faults.held.get(ship_symbol.upper(), 0)}})
+
+
 @router.get("/health")
 async def health(request: Request) -> JSONResponse:
     sim = _sim(request)

@@ -29,6 +29,9 @@ class FaultInjector:
         self.config = config
         self._rng = random.Random(f"faults:{seed}")
         self._scripted: dict[str, deque[ScriptedFailure]] = {}
+        # Lost answers: the ship's next call to this action is executed, then its answer held back.
+        self._holds: dict[str, tuple[str, float]] = {}
+        self.held: dict[str, int] = {}
 
     def roll(self) -> Fault:
         """One draw per request; cheap when every rate is zero."""
@@ -59,3 +62,17 @@ class FaultInjector:
         if not queue:
             del self._scripted[ship_symbol]
         return failure
+
+    def hold_next(self, ship_symbol: str, action: str, seconds: float) -> None:
+        """The ship's next POST .../{action} runs, but its answer waits `seconds` (wall clock):
+        a test kills the client meanwhile, as a crash between the call and the write would."""
+        if not action or "/" in action or not 0 < seconds <= 3600:
+            raise ValueError("hold-next needs an action name and 0 < seconds <= 3600")
+        self._holds[ship_symbol.upper()] = (action, seconds)
+
+    def take_hold(self, ship_symbol: str, method: str, action: str) -> float | None:
+        hold = self._holds.get(ship_symbol)
+        if hold is None or method != "POST" or hold[0] != action:
+            return None
+        del self._holds[ship_symbol]
+        return hold[1]

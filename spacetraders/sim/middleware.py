@@ -6,6 +6,7 @@ per-account rate limiter, random faults, scripted per-ship failures. Control rou
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from typing import Any
@@ -62,12 +63,18 @@ class SimMiddleware:
             return
         if fault is Fault.SLOW:
             await sim.clock.sleep(sim.config.faults.slow_seconds)
+        hold: float | None = None
         if path.startswith(SHIP_ROUTE_PREFIX):
-            ship_symbol = path[len(SHIP_ROUTE_PREFIX) :].split("/", 1)[0].upper()
+            ship_symbol, _, action = path[len(SHIP_ROUTE_PREFIX) :].partition("/")
+            ship_symbol = ship_symbol.upper()
             scripted = sim.faults.take_scripted(ship_symbol)
             if scripted is not None:
                 body = error_envelope(scripted.code, scripted.message, {"shipSymbol": ship_symbol})
                 await _send_json(send, scripted.status, body, headers)
+                return
+            hold = sim.faults.take_hold(ship_symbol, scope.get("method", ""), action)
+            if hold is not None:
+                await self._held(scope, receive, send, headers, ship_symbol, hold)
                 return
 
         async def send_with_headers(message: Message) -> None:
@@ -76,6 +83,25 @@ class SimMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    async def _held(self, scope: Scope, receive: Receive, send: Send, headers: list[tuple[bytes, bytes]],
+                    ship_symbol: str, seconds: float) -> None:
+        """Run the request, count it as executed, and only then (maybe never) answer."""
+        messages: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *headers]}
+            messages.append(message)
+
+        await self.app(scope, receive, keep)
+        self.sim.faults.held[ship_symbol] = self.sim.faults.held.get(ship_symbol, 0) + 1
+        await asyncio.sleep(seconds)
+        try:
+            for message in messages:
+                await send(message)
+        except OSError:
+            pass  # the client is gone: that was the point
 
 
 def _client_ip(scope: Scope) -> str:

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from spacetraders import __version__
 from spacetraders.application import tours as tours_model
+from spacetraders.application.runs import live_runs
 from spacetraders.clock import Clock, SystemClock
 from spacetraders.domain.containers import AssignmentStatus, ContainerStatus
 from spacetraders.errors import DatabaseUnavailable, NotFound
@@ -67,6 +68,15 @@ def create_app(
             found = tours_model.live_tours_json(session, system, now=now, player_id=player_id, plans=plans)
         head = json.dumps({"system": system, "generated_at": read_models.iso(now)}, separators=(",", ":"))
         return Response(f'{head[:-1]},"tours":{found}}}', media_type="application/json")
+
+    @app.get("/api/bot/runs/{system}", response_model=schemas.RunsResponse, responses=NOT_FOUND, tags=["bot"])
+    def runs(system: SystemSymbol, player_id: PlayerId = None) -> Response:
+        """Live navigation, contract, trade and ship-purchase runs in the system, with their next stop."""
+        with db.read() as session:
+            read_models.require_player(session, player_id)
+            now = clock.now()
+            found = live_runs(session, system.upper(), now=now, player_id=player_id)
+        return _json({"system": system.upper(), "generated_at": read_models.iso(now), "runs": found})
 
     @app.get("/api/bot/assignments", response_model=schemas.AssignmentsResponse, responses=NOT_FOUND, tags=["bot"])
     def assignments(player_id: PlayerId = None, status: AssignmentStatus | None = None) -> Response:

@@ -44,6 +44,25 @@ class ToursResponse(BaseModel):
     tours: list[Tour]
 
 
+class Run(BaseModel):
+    container_id: str
+    player_id: int
+    command_type: str
+    status: str
+    ship_symbol: str
+    ship: ShipPosition | None
+    next_stop: str | None
+    route: list[RoutePoint]
+    phase: str | None
+    progress: dict[str, object] | None
+
+
+class RunsResponse(BaseModel):
+    system: str
+    generated_at: str
+    runs: list[Run]
+
+
 class PlayerOut(BaseModel):
     player_id: int
     agent_symbol: str

@@ -254,6 +254,19 @@ def test_refuel_with_units_is_not_repeated_after_a_lost_attempt(make_client):
     assert len(seen) == 1
 
 
+def test_a_purchase_answered_with_a_5xx_is_not_repeated_and_is_flagged_for_reconciling(make_client):
+    # The server (or a proxy in front of it) may have executed the purchase before the 5xx.
+    handler, seen = _scripted([httpx.Response(502, json=p.error(502, "bad gateway")), _agent_ok()])
+
+    async def scenario():
+        async with make_client(handler) as client:
+            await client.purchase_cargo(SHIP, "IRON_ORE", 10)
+
+    with pytest.raises(ServerError) as raised:
+        asyncio.run(scenario())
+    assert len(seen) == 1 and raised.value.after_lost_attempt
+
+
 def test_navigate_reconciles_a_lost_attempt_that_executed(make_client):
     in_transit = p.ship(SHIP, status="IN_TRANSIT")
     in_transit["nav"] = p.nav(status="IN_TRANSIT", destination="X1-TS98-B6")

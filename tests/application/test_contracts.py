@@ -89,12 +89,12 @@ def test_status_and_countdown_follow_the_clock_that_matters():
     assert done["status"] == "fulfilled" and done["seconds_left"] is None
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("45m", 2700), ("1h", 3600), ("2d", 172800), ("600", 600)])
+@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("45m", 2700), ("1h", 3600), ("2d", 172800), ("600", 600), ("1w", 604800), ("1h30m", 5400)])
 def test_max_age_accepts_short_durations(text, seconds):
     assert max_age(text) == timedelta(seconds=seconds)
 
 
-@pytest.mark.parametrize("text", ["", "1.5h", "-1h", "0s", "31d", "1w", "h", "99999999s"])
+@pytest.mark.parametrize("text", ["", "1.5h", "-1h", "0s", "31d", "h", "99999999s", "5w"])
 def test_max_age_refuses_the_rest(text):
     with pytest.raises(ConfigError):
         max_age(text)

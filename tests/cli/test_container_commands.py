@@ -240,3 +240,27 @@ def test_stop_leaves_the_run_to_its_daemon_while_that_daemon_shuts_down(capsys, 
     assert r.code == 0, r.err
     assert r.json()["status"] == "STOPPING" and not r.json()["daemon_running"]
     assert _status(db, fleet["running"]) == "STOPPING"
+
+
+def test_inspect_shows_the_run_s_progress_and_an_unsettled_money_step(capsys, db, db_url) -> None:  # type: ignore[no-untyped-def]
+    from spacetraders.persistence.intents import open_intent
+    from spacetraders.persistence.models import MoneyIntent
+    from spacetraders.persistence.progress import save_progress
+
+    now = utcnow()
+    with db.transaction() as uow:
+        cooper = make_player(uow, "COOPER").player_id
+        run = h.create_container(uow, player_id=cooper, command_type="ContractCommand",
+                                 params={"ship_symbol": SHIP, "run_id": "run-1"}, id_prefix="contract-cooper-2", now=now)
+        save_progress(uow, cooper, "run-1", ship_symbol=SHIP, command_type="ContractCommand",
+                      container_id=run.container_id, state={"phase": "buying", "bought": 20, "next_stop": "X1-B2"},
+                      now=now)
+        open_intent(uow, MoneyIntent(player_id=cooper, ship_symbol=SHIP, kind="purchase", good="IRON_ORE", units=10,
+                                     waypoint_symbol="X1-A1", created_at=now))
+    r = cli(capsys, "--db", db_url, "--player", "COOPER", "--json", "container", "inspect", run.container_id)
+    assert r.code == 0, r.err
+    info = r.json()
+    assert info["progress"]["phase"] == "buying" and info["progress"]["next_stop"] == "X1-B2"
+    assert info["open_money_step"]["kind"] == "purchase" and info["open_money_step"]["units"] == 10
+    human = cli(capsys, "--db", db_url, "--player", "COOPER", "container", "inspect", run.container_id)
+    assert "progress phase" in human.out and "unsettled step" in human.out and "IRON_ORE" in human.out

@@ -254,4 +254,4 @@ def test_evaluate_prices_from_stored_markets(capsys, db, db_url, game):
     human = cli(capsys, "--db", db_url, "contract", "evaluate", cid, "--ship", ship, "--min-profit", str(10**9))
     assert human.code == 0 and "REFUSE" in human.out and "below the minimum" in human.out
     _one_error_line(cli(capsys, "--db", db_url, "contract", "evaluate", cid, "--ship", ship, "--max-age", "soon"),
-                    "malformed duration")
+                    "must be a duration")

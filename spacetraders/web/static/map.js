@@ -21,6 +21,7 @@
     colours: new Map(),         // ship symbol -> colour, stable across refreshes and restarts
     systemData: null,           // cached /api/systems/{system}
     tours: [],
+    runs: [],                   // live navigation / contract / trade / purchase runs (/api/bot/runs)
     markets: [],
     view: null,                 // current viewBox [x, y, w, h]; null = fit the system
   };
@@ -173,6 +174,7 @@
     }
 
     drawTours(layers, pos, unit);
+    drawRuns(layers, pos, unit);
     drawMarkets(layers.overlay, system, pos, unit);
     applyVisibility();
   }
@@ -200,6 +202,36 @@
       el("text", { class: "ship-label", x: s * 1.1, y: -s * 0.6, "font-size": unit * 2.4,
                    "stroke-width": unit * 0.6 }, ship).textContent = suffix(tour.ship_symbol);
       ship.addEventListener("mousemove", (e) => showTip(e, shipTip(tour)));
+      ship.addEventListener("mouseleave", hideTip);
+    }
+  }
+
+  // Ships on other runs: a square marker, the planned route (if the run keeps one) and a
+  // dashed line to the next stop, labelled with what the run is doing.
+  function drawRuns(layers, pos, unit) {
+    for (const run of state.runs) {
+      if (!run.ship) continue;
+      const colour = colourFor(run.ship_symbol);
+      const group = el("g", { class: "run", "data-container-id": run.container_id, "data-ship": run.ship_symbol }, layers.routes);
+      const at = run.ship.nav_status === "IN_TRANSIT" ? run.ship : pos.get(run.ship.waypoint) || run.ship;
+      if (run.route.length > 1) {
+        const points = run.route.map((p) => pos.get(p.symbol) || p).map((p) => `${p.x},${p.y}`).join(" ");
+        el("polyline", { class: "run-route", points, stroke: colour, fill: "none", "stroke-width": unit * 0.35 }, group);
+      }
+      const next = run.next_stop && pos.get(run.next_stop);
+      if (next) {
+        el("line", { class: "run-next", x1: at.x, y1: at.y, x2: next.x, y2: next.y, stroke: colour,
+                     "stroke-width": unit * 0.4, "stroke-dasharray": `${unit * 2} ${unit}` }, group);
+      }
+      const ship = el("g", { class: "ship-marker run-marker", "data-container-id": run.container_id,
+                             "data-ship": run.ship_symbol, transform: `translate(${at.x} ${at.y})` }, layers.ships);
+      const s = unit * 1.6;
+      el("rect", { x: -s, y: -s, width: 2 * s, height: 2 * s, fill: colour, "stroke-width": unit * 0.3 }, ship);
+      el("text", { class: "ship-label", x: s * 1.3, y: -s * 0.6, "font-size": unit * 2.4, "stroke-width": unit * 0.6 },
+         ship).textContent = `${suffix(run.ship_symbol)} ${run.command_type.replace("Command", "").toLowerCase()}`;
+      const tip = `${run.ship_symbol} · ${run.command_type} · ${run.status}\n${run.container_id}\n` +
+                  `${run.phase ? `phase: ${run.phase}\n` : ""}next: ${run.next_stop || "?"}`;
+      ship.addEventListener("mousemove", (e) => showTip(e, tip));
       ship.addEventListener("mouseleave", hideTip);
     }
   }
@@ -293,13 +325,15 @@
     const player = state.player ? `?player_id=${encodeURIComponent(state.player)}` : "";
     const sys = encodeURIComponent(state.system);
     try {
-      const [systemData, tours, markets] = await Promise.all([
+      const [systemData, tours, markets, runs] = await Promise.all([
         state.systemData?.symbol === state.system ? state.systemData : getJSON(`/api/systems/${sys}`),
         getJSON(`/api/bot/tours/${sys}${player}`),
         getJSON(`/api/markets/${sys}`),
+        getJSON(`/api/bot/runs/${sys}${player}`),
       ]);
       state.systemData = systemData;
       state.tours = tours.tours;
+      state.runs = runs.runs;
       state.markets = markets.markets;
       render();
       renderPanel();
