@@ -47,7 +47,6 @@ from spacetraders.persistence.ledger import LedgerEntry, LedgerFilter, LedgerKin
 from spacetraders.persistence.markets import store_market_snapshot
 from spacetraders.persistence.progress import load_progress, save_progress
 from spacetraders.persistence.unit_of_work import UnitOfWork
-from spacetraders.persistence.universe import update_ship_nav
 
 COMMAND_TYPE = "ContractCommand"
 MAX_MARKET_READS = 4  # markets read to price one contract before giving up on it
@@ -517,12 +516,11 @@ class ContractRun:
                                unit_price=round(r.price / units) if units else None, waypoint_symbol=here)
 
         def also(uow: UnitOfWork, r: Any) -> None:
-            update_ship_nav(uow.session, self.ctx.player_id, symbol, ship.nav, r.fuel, now=self._now())
+            flight._store(uow, fuel=r.fuel)
             self._save(uow)
 
         result = await self.steps.run(StepIntent(StepKind.REFUEL, symbol, good="FUEL", waypoint_symbol=here),
                                       lambda: api.refuel(symbol), entry, also)
-        flight._ship = dataclasses.replace(ship, fuel=result.fuel)
         self.credits = result.credits
         self.ctx.log.info("Refuelled at %s for %d (credits %d)", here, result.price, self.credits)
         await flight._save(await api.orbit(symbol))

@@ -23,6 +23,19 @@ def sim_contracts(world: World) -> list[Any]:
     return list(world.sim.contracts._by_agent.get("SCOUTER", []))
 
 
+def ledger_fills(world: World, good: str) -> list[tuple[int, int]]:
+    """(units, unit price) of the ledger's purchases of `good`, sorted."""
+    with world.db.read() as session:
+        rows = list_entries(session, LedgerFilter(player_id=world.player_id), limit=10_000)
+        kind = "refuel" if good == "FUEL" else "purchase"
+        return sorted((r.units or 0, r.unit_price or 0) for r in rows if r.kind == kind and r.good == good)
+
+
+def sim_fills(world: World, symbol: str, good: str) -> list[tuple[int, int]]:
+    return sorted((t["units"], t["pricePerUnit"]) for m in world.sim.markets.values() for t in m.transactions
+                  if t["shipSymbol"] == symbol and t["tradeSymbol"] == good and t["type"] == "PURCHASE")
+
+
 def ledger(world: World) -> list[tuple[str, int]]:
     """(kind, total) of every ledger row, oldest first."""
     with world.db.read() as session:
@@ -69,6 +82,9 @@ class KillAfterNextChange(httpx.AsyncBaseTransport):
         return agent.credits, ships, contracts
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        # Real time passes between two requests: two fills never share a server timestamp (money
+        # steps count fills after the last recorded one's time).
+        self.world.clock.advance(0.01)
         before = self.fingerprint() if request.method in ("POST", "PATCH") else None
         response = await self.inner.handle_async_request(request)
         if before is not None and self.fingerprint() != before:
@@ -110,3 +126,5 @@ def test_killed_after_every_step_it_resumes_without_buying_or_delivering_twice(w
     kinds = [kind for kind, _ in rows]
     assert kinds.count("contract_accepted") == 1 and kinds.count("contract_fulfilled") == 1
     assert sum(total for _, total in rows) == agent.credits - before  # every credit change, once
+    assert ledger_fills(world, contract.trade_symbol) == sim_fills(world, world.frigate, contract.trade_symbol)
+    assert ledger_fills(world, "FUEL") == sim_fills(world, world.frigate, "FUEL")
