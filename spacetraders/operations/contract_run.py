@@ -196,7 +196,14 @@ class ContractRun:
             if not decision.take:
                 raise RunEnded(f"contract {contract.id} left for a person: {decision.reason}"
                                + (f" (expected profit {profit:,})" if profit is not None else ""))
-            self.ctx.log.info("Taking contract %s: %s", contract.id, decision.reason)
+            assert decision.plan is not None
+            cost = decision.plan.goods_cost + decision.plan.fuel_cost
+            over = self._over_guards(cost, 0 if contract.accepted else contract.on_accepted)
+            if over:
+                self._count_breach()
+                raise RunEnded(f"contract {contract.id} left for a person: its plan would pass the {over} "
+                               f"(cost {cost:,}, expected profit {profit:,})")
+            self.ctx.log.info("Taking contract %s: %s; planned cost %s", contract.id, decision.reason, f"{cost:,}")
             if not contract.accepted:
                 contract = await self._accept(contract)
         else:
@@ -399,6 +406,17 @@ class ContractRun:
 
     # -- money steps -------------------------------------------------------------------------
 
+    def _over_guards(self, cost: int, advance: int) -> str | None:
+        """Which guard a plan costing `cost` would pass (the advance is paid before any spending)."""
+        if self.p.max_spend is not None and cost > self.p.max_spend:
+            return f"max spend {self.p.max_spend:,}"
+        if self.credits + advance - cost < self.p.reserve:
+            return f"reserve {self.p.reserve:,} (credits {self.credits:,})"
+        return None
+
+    def _count_breach(self) -> None:
+        self.state["breaches_avoided"] = self.state.get("breaches_avoided", 0) + 1
+
     async def _guarded(self, units: int, ask: int, good: str) -> int:
         """`units`, cut so that the reserve and the contract's spending cap hold; 0 ends the run."""
         allowed = units
@@ -412,7 +430,7 @@ class ContractRun:
                 allowed = min(allowed, max(0, (self.p.max_spend - spent) // ask))
                 why.append(f"max spend {self.p.max_spend:,} (spent {spent:,})")
         if allowed < units:
-            self.state["breaches_avoided"] = self.state.get("breaches_avoided", 0) + 1
+            self._count_breach()
             self.ctx.log.warning("Guard: buying %d %s at %d would pass the %s; buying %d", units, good, ask,
                                  " and the ".join(why), allowed)
             await self._checkpoint()

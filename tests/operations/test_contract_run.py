@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 
+from spacetraders.api.models import Market
 from spacetraders.operations import registry
-from spacetraders.operations.contract_run import COMMAND_TYPE, ContractRunParams, run_contracts
-from spacetraders.persistence.ledger import LedgerFilter, list_entries
+from spacetraders.operations.contract_run import COMMAND_TYPE, ContractRun, ContractRunParams, RunEnded, run_contracts
+from spacetraders.persistence.ledger import LedgerEntry, LedgerFilter, LedgerKind, list_entries, record_entry
+from spacetraders.persistence.markets import store_market_snapshot
+from spacetraders.persistence.progress import load_progress
 from tests.operations.conftest import World
 
 TIME_SCALE = 500  # the world fixture's simulator
@@ -128,3 +132,61 @@ def test_killed_after_every_step_it_resumes_without_buying_or_delivering_twice(w
     assert sum(total for _, total in rows) == agent.credits - before  # every credit change, once
     assert ledger_fills(world, contract.trade_symbol) == sim_fills(world, world.frigate, contract.trade_symbol)
     assert ledger_fills(world, "FUEL") == sim_fills(world, world.frigate, "FUEL")
+
+
+def scout_everything(world: World) -> None:
+    """Store every market of the system as a scout would have read it just now."""
+    with world.db.transaction() as uow:
+        for waypoint, market in world.sim.markets.items():
+            if waypoint.startswith(world.system + "-"):
+                body = market.catalogue() | {"tradeGoods": market.trade_goods(world.sim.game_now())}
+                store_market_snapshot(uow.session, Market.from_json(body), player_id=world.player_id,
+                                      now=world.clock.now())
+
+
+def progress(world: World) -> dict[str, Any]:
+    with world.db.read() as session:
+        state = load_progress(session, world.player_id, "0" * 32)
+    assert state is not None
+    return state
+
+
+@pytest.mark.parametrize("limits, why", [
+    ({"min_profit": 10**9}, "is below the minimum"),
+    ({"max_spend": 100}, "would pass the max spend 100"),
+    ({"reserve": 10**9}, "would pass the reserve"),
+])
+def test_a_contract_it_will_not_take_is_left_for_a_person(world: World, limits: dict[str, int], why: str) -> None:
+    scout_everything(world)  # priced where it stands: no flight, no fuel
+    before = world.sim.agents["SCOUTER"].credits
+    world.run(run_contracts, params(world.frigate, **limits))
+    (contract,) = sim_contracts(world)
+    assert not contract.accepted  # left as offered
+    ended = world.logs.lines[-1]
+    assert ended.startswith(f"Run ended: contract {contract.id} left for a person") and why in ended
+    assert "expected profit" in ended
+    assert world.sim.agents["SCOUTER"].credits == before and ledger(world) == []
+    state = progress(world)
+    assert state["phase"] == "ended" and why in state["ended"]
+    assert state["breaches_avoided"] == (0 if "min_profit" in limits else 1)
+
+
+def test_the_guards_cut_a_purchase_to_the_reserve_and_the_spending_cap(world: World) -> None:
+    async def go() -> None:
+        async with world.client() as api:
+            run = ContractRun(world.context(api, {}), ContractRunParams(
+                world.frigate, "0" * 32, reserve=1000, max_spend=5000))
+            run.state = {"phase": "buying", "fulfilled": 0, "since": world.clock.now().isoformat()}
+            run.credits = 3000
+            assert await run._guarded(100, 30, "GOLD_ORE") == 66  # (3000 - 1000) // 30
+            run.credits = 100_000
+            with world.db.transaction() as uow:
+                record_entry(uow, LedgerEntry(player_id=world.player_id, at=world.clock.now(), kind=LedgerKind.PURCHASE,
+                                              total=-4000, credits_after=96_000, ship_symbol=world.frigate))
+            assert await run._guarded(100, 30, "GOLD_ORE") == 33  # (5000 - 4000) // 30
+            assert await run._guarded(10, 30, "GOLD_ORE") == 10  # within both: untouched
+            with pytest.raises(RunEnded, match="guard: no more GOLD_ORE"):
+                await run._guarded(100, 1001, "GOLD_ORE")
+            assert run.state["breaches_avoided"] == 3
+
+    asyncio.run(go())
