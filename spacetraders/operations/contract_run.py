@@ -53,6 +53,9 @@ MAX_MARKET_READS = 4  # markets read to price one contract before giving up on i
 MAX_REPLANS = 3  # per contract: a price that keeps moving is then taken as it is
 NO_FACTION, ONE_CONTRACT = 4700, 4511
 DEFAULT_FUEL_ASK = 100  # per market unit, when no FUEL price is stored (the simulator's are ~70)
+# The pricing plans CRUISE legs; BURN halves the time for twice the fuel, and a contract's
+# deadline is days away while fuel is most of its cost.
+FLIGHT_MODE = ModeChoice.CRUISE
 SPEND_KINDS = (LedgerKind.PURCHASE, LedgerKind.REFUEL, LedgerKind.JUMP)
 
 
@@ -138,7 +141,7 @@ class _Flight(Navigation):
         sites = {w.symbol: Site(w.symbol, w.x, w.y, _SELLS_FUEL.get(w.symbol, False), prices.get(w.symbol))
                  for w in waypoints}
         try:
-            return plan_route(ship_state(ship), self.p.destination, sites, choice=ModeChoice.AUTO)
+            return plan_route(ship_state(ship), self.p.destination, sites, choice=self.p.mode)
         except Unreachable as exc:
             raise NavigationFailed(f"cannot reach {self.p.destination}: {exc}") from None
 
@@ -262,13 +265,15 @@ class ContractRun:
         read: set[str] = set()
         while True:
             decision, sources = await self._evaluate(contract, line, params)
-            if decision.plan is not None or decision.take or len(read) >= MAX_MARKET_READS:
+            worth_a_look = self._stale_best is not None and self._stale_best not in read
+            if (decision.plan is not None and not worth_a_look) or len(read) >= MAX_MARKET_READS:
                 return decision
             target = await self._market_to_read(contract, line, sources, read)
             if target is None:
                 return decision
             read.add(target)
-            self.ctx.log.info("Reading market %s: no fresh price for %s", target, line.trade_symbol)
+            self.ctx.log.info("Reading market %s: %s", target, f"its stale price for {line.trade_symbol} would beat the "
+                              "fresh ones" if decision.plan is not None else f"no fresh price for {line.trade_symbol}")
             await self._go(target, dock=False)
             await self._read_market(target)
 
@@ -300,13 +305,17 @@ class ContractRun:
                         params: PricingParams) -> tuple[Decision, list[Source]]:
         terms, state, sources, fuel_price = await self._inputs(contract, line)
         decision = evaluate(terms, sources, state, fuel_price=fuel_price, params=params)
-        if decision.plan is None and sources and terms.units_remaining > state.units_aboard:
-            # no fresh price: which stale source would be best if its old price still held
+        self._stale_best = None
+        if sources and terms.units_remaining > state.units_aboard:
+            # A stale source whose old price would beat the best fresh plan is worth a look first.
             ageless = dataclasses.replace(params, max_age_seconds=float("inf"), min_profit=-(10**15))
-            guess = evaluate(terms, sources, state, fuel_price=fuel_price, params=ageless)
-            self._stale_best = guess.plan.source if guess.plan is not None else None
-        else:
-            self._stale_best = None
+            guess = evaluate(terms, sources, state, fuel_price=fuel_price, params=ageless).plan
+            best = decision.plan
+            if guess is not None and guess.source is not None and (best is None or (
+                    guess.source != best.source and guess.profit > best.profit)):
+                age = next(s.age_seconds for s in sources if s.waypoint == guess.source)
+                if age > params.max_age_seconds:
+                    self._stale_best = guess.source
         return decision, sources
 
     async def _market_to_read(self, contract: Contract, line: ContractDelivery, sources: list[Source],
@@ -567,7 +576,7 @@ class ContractRun:
         """Fly there (the navigation's route, refuels through our money steps); dock if asked."""
         self.state["next_stop"] = waypoint
         await self._checkpoint()
-        flight = _Flight(self.ctx, NavigateParams(self.p.ship_symbol, waypoint), self)
+        flight = _Flight(self.ctx, NavigateParams(self.p.ship_symbol, waypoint, FLIGHT_MODE), self)
         await flight.run()
         self._check_stop()
         self.ship = flight.ship
