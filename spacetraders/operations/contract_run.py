@@ -1,25 +1,22 @@
 """`ContractCommand`: one ship takes procurement contracts one after another and runs them for profit.
 
 A round: take the open contract (or negotiate one, at the HQ if the ship's waypoint has no
-faction), price it from stored market data no older than `max_age` (reading the market at
-the best stale or unknown source first when nothing fresh is stored), accept it only if the
-expected profit clears `min_profit` and the plan fits before the deadline with its margin;
-otherwise log why and end the run, leaving the contract to a person. Then trips: fly to the
-best source, buy in calls of at most tradeVolume (re-reading the quote before each call; an
-ask above the plan's by more than `replan_threshold` re-plans first), fly to the destination,
-deliver, until nothing remains; fulfil.
+faction), price it from stored market data no older than `max_age` (reading markets on the
+way first: the best stale source when nothing fresh is stored or when its old price would
+beat the fresh ones, else the nearest market whose catalogue sells the good), accept it only
+if the expected profit clears `min_profit`, the plan fits before the deadline with its margin
+and its cost stays within the guards; otherwise log why and end the run, leaving the contract
+to a person. Then trips: fly (CRUISE, the navigation's route) to the best source, buy in calls
+of at most tradeVolume (re-reading the quote before each; an ask above the plan's by more
+than `replan_threshold` re-plans first, which may move to another source), fly to the
+destination, deliver, until nothing remains; fulfil. The money side (steps, guards,
+progress) lives in `contract_money`.
 
-Money: every accept, purchase, refuel, delivery and fulfilment goes through MoneySteps (an
-intent before the call, its ledger row and our progress after it in one transaction). The
-guards cap each purchase and refuel: the agent's credits never drop below `reserve`, and a
-contract's spending (purchases and refuels since its round began, read from the ledger)
-never exceeds `max_spend`; a cut is logged and counted (`breaches_avoided`).
-
-Restart safety: a (re)started run first settles the intent a kill may have left open, then
-trusts the server, never its own progress, for what is done: the contract's unitsFulfilled,
-accepted and fulfilled flags, the ship's cargo and position, the agent's credits. Progress
-only says which contract this run took (so a resumed round is not priced again) and how many
-contracts it has fulfilled.
+Restart safety: a (re)started run first settles the money step a kill may have left open,
+then trusts the server, never its own progress, for what is done: the contract's
+unitsFulfilled, accepted and fulfilled flags, the ship's cargo and position, the agent's
+credits. Progress only says which contract this run took (so a resumed round is not priced
+again), how many it fulfilled, and what a person or the map wants to see (phase, next stop).
 """
 
 from __future__ import annotations
@@ -33,34 +30,24 @@ from typing import Any
 
 from spacetraders.api.errors import ApiError
 from spacetraders.api.models import Market, Ship, TradeGood
-from spacetraders.api.trade_models import Contract, ContractDelivery, ContractResult
+from spacetraders.api.trade_models import Contract, ContractDelivery
 from spacetraders.domain.contract_pricing import Decision, PricingParams, ShipState, Source, Terms, evaluate
 from spacetraders.domain.navigation import Point, system_of
 from spacetraders.domain.routing import ModeChoice, Route, Site, Unreachable, plan_route
 from spacetraders.operations.base import ContainerContext
-from spacetraders.operations.contract_data import FUEL_PER_MARKET_UNIT, stored_sources
-from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
+from spacetraders.operations.contract_data import stored_sources
+from spacetraders.operations.contract_money import COMMAND_TYPE, ContractMoney, Progress, RunEnded
 from spacetraders.operations.navigate import DOCKED, NavigateParams, Navigation, NavigationFailed
 from spacetraders.operations.registry import register
 from spacetraders.operations.route_data import MARKETPLACE, fuel_sellers, ship_state, stored_asks, system_waypoints
-from spacetraders.persistence.ledger import LedgerEntry, LedgerFilter, LedgerKind, list_entries
 from spacetraders.persistence.markets import store_market_snapshot
-from spacetraders.persistence.progress import load_progress, save_progress
-from spacetraders.persistence.unit_of_work import UnitOfWork
 
-COMMAND_TYPE = "ContractCommand"
 MAX_MARKET_READS = 4  # markets read to price one contract before giving up on it
 MAX_REPLANS = 3  # per contract: a price that keeps moving is then taken as it is
 NO_FACTION, ONE_CONTRACT = 4700, 4511
-DEFAULT_FUEL_ASK = 100  # per market unit, when no FUEL price is stored (the simulator's are ~70)
 # The pricing plans CRUISE legs; BURN halves the time for twice the fuel, and a contract's
 # deadline is days away while fuel is most of its cost.
 FLIGHT_MODE = ModeChoice.CRUISE
-SPEND_KINDS = (LedgerKind.PURCHASE, LedgerKind.REFUEL, LedgerKind.JUMP)
-
-
-class RunEnded(Exception):
-    """The run stops here for a reason a person should read (refused contract, guard, no market)."""
 
 
 class Stopped(Exception):
@@ -125,7 +112,7 @@ class _Flight(Navigation):
         self.run_ = run
 
     async def _refuel(self) -> None:
-        await self.run_.refuel(self)
+        await self.run_.money.refuel(self, self.run_.positions)
 
     async def _plan(self) -> Route:
         ctx, ship = self.ctx, self.ship
@@ -149,24 +136,26 @@ class _Flight(Navigation):
 class ContractRun:
     def __init__(self, ctx: ContainerContext, params: ContractRunParams) -> None:
         self.ctx, self.p = ctx, params
-        self.steps = MoneySteps(ctx)
-        self.state: dict[str, Any] = {}
-        self.credits = 0
+        self.progress = Progress(ctx, params.run_id, params.ship_symbol)
+        self.money = ContractMoney(ctx, self.progress, reserve=params.reserve, max_spend=params.max_spend)
         self.ship: Ship | None = None
         self.positions: dict[str, Point] = {}
         self._stale_best: str | None = None
         self.pricing = PricingParams(max_age_seconds=params.max_age_seconds, min_profit=params.min_profit)
 
+    @property
+    def state(self) -> dict[str, Any]:
+        return self.progress.state
+
     # -- the loop --------------------------------------------------------------------------
 
     async def run(self) -> None:
         ctx, p = self.ctx, self.p
-        settled = await self.steps.settle_open(p.ship_symbol)
+        settled = await self.money.steps.settle_open(p.ship_symbol)
         if settled is not None:
             ctx.log.info("Settled an open %s of a previous run: %s", settled.intent.kind,
                          "it happened" if settled.happened else "it did not happen")
-        stored = await asyncio.to_thread(self._load)
-        self.state = stored or {"phase": "start", "fulfilled": 0, "breaches_avoided": 0}
+        await asyncio.to_thread(self.progress.load)
         self.state.pop("ended", None)
         try:
             await self._count_fulfilled()
@@ -175,17 +164,17 @@ class ContractRun:
                 await self._round()
             ctx.log.info("Done: %d contract(s) fulfilled", self.state["fulfilled"])
             self.state.update(phase="finished", next_stop=None)
-            await self._checkpoint()
+            await self.progress.checkpoint()
         except RunEnded as exc:
             ctx.log.warning("Run ended: %s", exc)
             self.state.update(phase="ended", ended=str(exc), next_stop=None)
-            await self._checkpoint()
+            await self.progress.checkpoint()
         except Stopped:
             ctx.log.info("Stopping: the round resumes from the server's state on the next start")
 
     async def _round(self) -> None:
         api = self.ctx.api
-        self.credits = (await api.get_agent()).credits
+        self.money.credits = (await api.get_agent()).credits
         await self._refresh_ship()
         contract = await self._open_contract() or await self._negotiate()
         line = self._line(contract)
@@ -193,7 +182,7 @@ class ContractRun:
         if not contract.accepted or not resumed:
             self.state.update(phase="pricing", contract=contract.id, since=self._now().isoformat(), bought=0,
                               delivered=0, trip=0, replans=0, next_stop=None)
-            await self._checkpoint()
+            await self.progress.checkpoint()
             decision = await self._price(contract, line, for_decision=True)
             profit = decision.plan.profit if decision.plan is not None else None
             if not decision.take:
@@ -201,19 +190,19 @@ class ContractRun:
                                + (f" (expected profit {profit:,})" if profit is not None else ""))
             assert decision.plan is not None
             cost = decision.plan.goods_cost + decision.plan.fuel_cost
-            over = self._over_guards(cost, 0 if contract.accepted else contract.on_accepted)
+            over = self.money.over_guards(cost, 0 if contract.accepted else contract.on_accepted)
             if over:
-                self._count_breach()
+                self.progress.count_breach()
                 raise RunEnded(f"contract {contract.id} left for a person: its plan would pass the {over} "
                                f"(cost {cost:,}, expected profit {profit:,})")
             self.ctx.log.info("Taking contract %s: %s; planned cost %s", contract.id, decision.reason, f"{cost:,}")
             if not contract.accepted:
-                contract = await self._accept(contract)
+                contract = await self.money.accept(contract)
         else:
             self.ctx.log.info("Resuming contract %s: %d/%d %s delivered", contract.id, line.units_fulfilled,
                               line.units_required, line.trade_symbol)
         self.state["phase"] = "buying"
-        await self._checkpoint()
+        await self.progress.checkpoint()
         await self._trips(contract)
 
     async def _count_fulfilled(self) -> None:
@@ -225,7 +214,7 @@ class ContractRun:
         if contract.fulfilled:
             self.state.update(phase="done", fulfilled=self.state["fulfilled"] + 1)
             self.ctx.log.info("Contract %s was fulfilled before the restart", cid)
-            await self._checkpoint()
+            await self.progress.checkpoint()
 
     async def _open_contract(self) -> Contract | None:
         now = self._now()
@@ -342,7 +331,7 @@ class ContractRun:
             line = self._line(contract)
             remaining = max(0, line.units_remaining)
             if remaining == 0:
-                await self._fulfil(contract)
+                await self.money.fulfil(contract)
                 return
             cargo = await api.get_cargo(symbol)
             aboard = cargo.units_of(line.trade_symbol)
@@ -355,7 +344,7 @@ class ContractRun:
                 continue
             self.state["phase"] = "delivering"
             await self._go(line.destination_symbol, dock=True)
-            contract = await self._deliver(contract, line, min(aboard, remaining))
+            contract = await self.money.deliver(contract, line, min(aboard, remaining))
 
     async def _buy(self, contract: Contract, line: ContractDelivery, want: int) -> None:
         """Buy up to `want` units at the best source; returns early to let the caller re-plan."""
@@ -363,6 +352,7 @@ class ContractRun:
         if decision.plan is None or decision.plan.source is None:
             raise RunEnded(f"no market to buy {line.trade_symbol} at: {decision.reason}")
         source = decision.plan.source
+        self.state["route"] = [source, line.destination_symbol]  # the map draws the round's stops
         await self._go(source, dock=True)
         expected_at: tuple[int, float, int] | None = None  # (ask, impact factor, units bought here since)
         done = 0
@@ -384,8 +374,8 @@ class ContractRun:
                     self.ctx.log.info("Re-planned: buying at %s instead", again.plan.source)
                     return
                 expected_at = (row.purchase_price, self.pricing.impact(row.supply), done)
-            units = await self._guarded(min(want - done, row.trade_volume), row.purchase_price, line.trade_symbol)
-            await self._purchase(line.trade_symbol, units, source)
+            units = await self.money.guarded(min(want - done, row.trade_volume), row.purchase_price, line.trade_symbol)
+            await self.money.purchase(line.trade_symbol, units, source)
             done += units
 
     async def _sources(self, line: ContractDelivery) -> list[Source]:
@@ -413,155 +403,6 @@ class ContractRun:
             await asyncio.to_thread(write)
         return market
 
-    # -- money steps -------------------------------------------------------------------------
-
-    def _over_guards(self, cost: int, advance: int) -> str | None:
-        """Which guard a plan costing `cost` would pass (the advance is paid before any spending)."""
-        if self.p.max_spend is not None and cost > self.p.max_spend:
-            return f"max spend {self.p.max_spend:,}"
-        if self.credits + advance - cost < self.p.reserve:
-            return f"reserve {self.p.reserve:,} (credits {self.credits:,})"
-        return None
-
-    def _count_breach(self) -> None:
-        self.state["breaches_avoided"] = self.state.get("breaches_avoided", 0) + 1
-
-    async def _guarded(self, units: int, ask: int, good: str) -> int:
-        """`units`, cut so that the reserve and the contract's spending cap hold; 0 ends the run."""
-        allowed = units
-        why = []
-        if self.credits - units * ask < self.p.reserve:
-            allowed = min(allowed, max(0, (self.credits - self.p.reserve) // ask))
-            why.append(f"reserve {self.p.reserve:,} (credits {self.credits:,})")
-        if self.p.max_spend is not None:
-            spent = await self._spent()
-            if spent + units * ask > self.p.max_spend:
-                allowed = min(allowed, max(0, (self.p.max_spend - spent) // ask))
-                why.append(f"max spend {self.p.max_spend:,} (spent {spent:,})")
-        if allowed < units:
-            self._count_breach()
-            self.ctx.log.warning("Guard: buying %d %s at %d would pass the %s; buying %d", units, good, ask,
-                                 " and the ".join(why), allowed)
-            await self._checkpoint()
-        if allowed <= 0:
-            raise RunEnded(f"guard: no more {good} can be bought within the " + " and the ".join(why))
-        return allowed
-
-    async def _spent(self) -> int:
-        since = self.state.get("since")
-
-        def read() -> int:
-            with self.ctx.db.read() as session:
-                rows = list_entries(session, LedgerFilter(player_id=self.ctx.player_id, ship_symbol=self.p.ship_symbol,
-                                                          since=datetime.fromisoformat(since) if since else None),
-                                    limit=100_000)
-                return -sum(r.total for r in rows if r.kind in SPEND_KINDS)
-
-        return await asyncio.to_thread(read)
-
-    async def _purchase(self, good: str, units: int, waypoint: str) -> None:
-        api, symbol = self.ctx.api, self.p.ship_symbol
-
-        def entry(r: Any) -> LedgerEntry:
-            t = r.transaction
-            return self._entry(LedgerKind.PURCHASE, -t.total_price, r.agent.credits, good=t.trade_symbol,
-                               units=t.units, unit_price=t.price_per_unit, waypoint_symbol=t.waypoint_symbol)
-
-        def also(uow: UnitOfWork, r: Any) -> None:
-            self.state["bought"] = self.state.get("bought", 0) + r.transaction.units
-            self._save(uow)
-
-        result = await self.steps.run(StepIntent(StepKind.PURCHASE, symbol, good=good, units=units,
-                                                 waypoint_symbol=waypoint),
-                                      lambda: api.purchase_cargo(symbol, good, units), entry, also)
-        self.credits = result.agent.credits
-        self.ctx.log.info("Bought %d %s at %s for %d (%d each; credits %d)", units, good, waypoint,
-                          result.transaction.total_price, result.transaction.price_per_unit, self.credits)
-
-    async def _deliver(self, contract: Contract, line: ContractDelivery, units: int) -> Contract:
-        api, symbol = self.ctx.api, self.p.ship_symbol
-
-        def also(uow: UnitOfWork, r: Any) -> None:
-            self.state["delivered"] = self.state.get("delivered", 0) + units
-            self.state["trip"] = self.state.get("trip", 0) + 1
-            self._save(uow)
-
-        result = await self.steps.run(
-            StepIntent(StepKind.DELIVER, symbol, good=line.trade_symbol, units=units,
-                       waypoint_symbol=line.destination_symbol, reference=contract.id),
-            lambda: api.deliver_contract(contract.id, symbol, line.trade_symbol, units), lambda _r: None, also)
-        done = result.contract.deliver[0] if result.contract.deliver else line
-        self.ctx.log.info("Delivered %d %s to %s: %d/%d", units, line.trade_symbol, line.destination_symbol,
-                          done.units_fulfilled, done.units_required)
-        return result.contract
-
-    async def _accept(self, contract: Contract) -> Contract:
-        api = self.ctx.api
-
-        def also(uow: UnitOfWork, _r: Any) -> None:
-            self.state["phase"] = "buying"
-            self._save(uow)
-
-        result: ContractResult = await self.steps.run(
-            StepIntent(StepKind.ACCEPT, self.p.ship_symbol, reference=contract.id),
-            lambda: api.accept_contract(contract.id),
-            lambda r: self._entry(LedgerKind.CONTRACT_ACCEPTED, r.contract.on_accepted, r.agent.credits,
-                                  reference=r.contract.id), also)
-        self.credits = result.agent.credits
-        self.ctx.log.info("Accepted contract %s: +%d (credits %d)", contract.id, contract.on_accepted, self.credits)
-        return result.contract
-
-    async def _fulfil(self, contract: Contract) -> None:
-        api = self.ctx.api
-
-        def also(uow: UnitOfWork, _r: Any) -> None:
-            self.state.update(phase="done", fulfilled=self.state["fulfilled"] + 1, next_stop=None)
-            self._save(uow)
-
-        result: ContractResult = await self.steps.run(
-            StepIntent(StepKind.FULFIL, self.p.ship_symbol, reference=contract.id),
-            lambda: api.fulfill_contract(contract.id),
-            lambda r: self._entry(LedgerKind.CONTRACT_FULFILLED, r.contract.on_fulfilled, r.agent.credits,
-                                  reference=r.contract.id), also)
-        self.credits = result.agent.credits
-        self.ctx.log.info("Fulfilled contract %s: +%d (credits %d); %d fulfilled by this run", contract.id,
-                          contract.on_fulfilled, self.credits, self.state["fulfilled"])
-
-    async def refuel(self, flight: Navigation) -> None:
-        """A refuel on the way (the flight asked for it), within the guards."""
-        api, symbol = self.ctx.api, self.p.ship_symbol
-        await flight._save(await api.dock(symbol))
-        ship = flight.ship
-        here = ship.nav.waypoint_symbol
-        market_units = math.ceil((ship.fuel.capacity - ship.fuel.current) / FUEL_PER_MARKET_UNIT)
-        ask = await self._fuel_ask(here)
-        await self._guarded(market_units, ask, "FUEL")
-
-        def entry(r: Any) -> LedgerEntry:
-            units = r.units or None
-            return self._entry(LedgerKind.REFUEL, -r.price, r.credits, good="FUEL", units=units,
-                               unit_price=round(r.price / units) if units else None, waypoint_symbol=here)
-
-        def also(uow: UnitOfWork, r: Any) -> None:
-            flight._store(uow, fuel=r.fuel)
-            self._save(uow)
-
-        result = await self.steps.run(StepIntent(StepKind.REFUEL, symbol, good="FUEL", waypoint_symbol=here),
-                                      lambda: api.refuel(symbol), entry, also)
-        self.credits = result.credits
-        self.ctx.log.info("Refuelled at %s for %d (credits %d)", here, result.price, self.credits)
-        await flight._save(await api.orbit(symbol))
-
-    async def _fuel_ask(self, waypoint: str) -> int:
-        """The stored FUEL ask here, else the dearest stored in the system (the guard errs high)."""
-        asks = await asyncio.to_thread(stored_asks, self.ctx.db, [waypoint], "FUEL")
-        if waypoint in asks:
-            return asks[waypoint]
-        system = system_of(waypoint)
-        known = [w for w in self.positions if system_of(w) == system]
-        everywhere = await asyncio.to_thread(stored_asks, self.ctx.db, known, "FUEL")
-        return max(everywhere.values(), default=DEFAULT_FUEL_ASK)
-
     # -- the ship ----------------------------------------------------------------------------
 
     @property
@@ -575,7 +416,7 @@ class ContractRun:
     async def _go(self, waypoint: str, *, dock: bool) -> None:
         """Fly there (the navigation's route, refuels through our money steps); dock if asked."""
         self.state["next_stop"] = waypoint
-        await self._checkpoint()
+        await self.progress.checkpoint()
         flight = _Flight(self.ctx, NavigateParams(self.p.ship_symbol, waypoint, FLIGHT_MODE), self)
         await flight.run()
         self._check_stop()
@@ -590,7 +431,7 @@ class ContractRun:
             for w in await system_waypoints(self.ctx.db, self.ctx.api, system, now=self._now()):
                 self.positions[w.symbol] = Point(w.x, w.y)
 
-    # -- progress ----------------------------------------------------------------------------
+    # -- helpers -----------------------------------------------------------------------------
 
     def _check_stop(self) -> None:
         if self.ctx.stopping:
@@ -598,24 +439,3 @@ class ContractRun:
 
     def _now(self) -> datetime:
         return self.ctx.clock.now()
-
-    def _load(self) -> dict[str, Any] | None:
-        with self.ctx.db.read() as session:
-            return load_progress(session, self.ctx.player_id, self.p.run_id)
-
-    def _save(self, uow: UnitOfWork) -> None:
-        save_progress(uow, self.ctx.player_id, self.p.run_id, ship_symbol=self.p.ship_symbol,
-                      command_type=COMMAND_TYPE, container_id=self.ctx.container_id, state=dict(self.state),
-                      now=self._now())
-
-    async def _checkpoint(self) -> None:
-        def write() -> None:
-            with self.ctx.db.transaction() as uow:
-                self._save(uow)
-
-        await asyncio.to_thread(write)
-
-    def _entry(self, kind: LedgerKind, total: int, credits_after: int, **fields: Any) -> LedgerEntry:
-        return LedgerEntry(player_id=self.ctx.player_id, at=self._now(), kind=kind, total=total,
-                           credits_after=credits_after, ship_symbol=self.p.ship_symbol,
-                           container_id=self.ctx.container_id, **fields)

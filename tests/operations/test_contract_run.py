@@ -10,7 +10,8 @@ import pytest
 
 from spacetraders.api.models import Market
 from spacetraders.operations import registry
-from spacetraders.operations.contract_run import COMMAND_TYPE, ContractRun, ContractRunParams, RunEnded, run_contracts
+from spacetraders.operations.contract_money import RunEnded
+from spacetraders.operations.contract_run import COMMAND_TYPE, ContractRun, ContractRunParams, run_contracts
 from spacetraders.persistence.ledger import LedgerEntry, LedgerFilter, LedgerKind, list_entries, record_entry
 from spacetraders.persistence.markets import store_market_snapshot
 from spacetraders.persistence.progress import load_progress
@@ -176,17 +177,18 @@ def test_the_guards_cut_a_purchase_to_the_reserve_and_the_spending_cap(world: Wo
         async with world.client() as api:
             run = ContractRun(world.context(api, {}), ContractRunParams(
                 world.frigate, "0" * 32, reserve=1000, max_spend=5000))
-            run.state = {"phase": "buying", "fulfilled": 0, "since": world.clock.now().isoformat()}
-            run.credits = 3000
-            assert await run._guarded(100, 30, "GOLD_ORE") == 66  # (3000 - 1000) // 30
-            run.credits = 100_000
+            run.progress.state = {"phase": "buying", "fulfilled": 0, "since": world.clock.now().isoformat()}
+            money = run.money
+            money.credits = 3000
+            assert await money.guarded(100, 30, "GOLD_ORE") == 66  # (3000 - 1000) // 30
+            money.credits = 100_000
             with world.db.transaction() as uow:
                 record_entry(uow, LedgerEntry(player_id=world.player_id, at=world.clock.now(), kind=LedgerKind.PURCHASE,
                                               total=-4000, credits_after=96_000, ship_symbol=world.frigate))
-            assert await run._guarded(100, 30, "GOLD_ORE") == 33  # (5000 - 4000) // 30
-            assert await run._guarded(10, 30, "GOLD_ORE") == 10  # within both: untouched
+            assert await money.guarded(100, 30, "GOLD_ORE") == 33  # (5000 - 4000) // 30
+            assert await money.guarded(10, 30, "GOLD_ORE") == 10  # within both: untouched
             with pytest.raises(RunEnded, match="guard: no more GOLD_ORE"):
-                await run._guarded(100, 1001, "GOLD_ORE")
+                await money.guarded(100, 1001, "GOLD_ORE")
             assert run.state["breaches_avoided"] == 3
 
     asyncio.run(go())
