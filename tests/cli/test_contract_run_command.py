@@ -139,4 +139,7 @@ def test_a_new_agent_runs_its_starting_contract_and_two_more(capsys, db, db_url,
         progress = load_progress(session, game["player_id"], view["run_id"])
     assert kinds.count("contract_fulfilled") == 3 and kinds.count("contract_accepted") == 3
     assert progress is not None and progress["fulfilled"] == 3 and progress["phase"] == "finished"
+    inspected = cli(capsys, "--db", db_url, "--json", "container", "inspect", view["container_id"])
+    assert inspected.code == 0, inspected.err
+    assert inspected.json()["progress"]["fulfilled"] == 3  # `container inspect` shows the round's progress
     assert lowest >= 1000  # the reserve held
