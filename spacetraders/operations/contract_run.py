@@ -180,8 +180,10 @@ class ContractRun:
         line = self._line(contract)
         resumed = self.state.get("contract") == contract.id and self.state.get("phase") not in ("done", "start")
         if not contract.accepted or not resumed:
-            self.state.update(phase="pricing", contract=contract.id, since=self._now().isoformat(), bought=0,
-                              delivered=0, trip=0, replans=0, next_stop=None)
+            if self.state.get("contract") != contract.id:  # a pricing a kill interrupted keeps its start
+                self.state.update(contract=contract.id, since=self._now().isoformat(), bought=0, delivered=0, trip=0,
+                                  replans=0)
+            self.state.update(phase="pricing", next_stop=None)
             await self.progress.checkpoint()
             decision = await self._price(contract, line, for_decision=True)
             profit = decision.plan.profit if decision.plan is not None else None
@@ -352,28 +354,26 @@ class ContractRun:
         if decision.plan is None or decision.plan.source is None:
             raise RunEnded(f"no market to buy {line.trade_symbol} at: {decision.reason}")
         source = decision.plan.source
+        planned = next(s for s in await self._sources(line) if s.waypoint == source)  # what the plan priced
         self.state["route"] = [source, line.destination_symbol]  # the map draws the round's stops
         await self._go(source, dock=True)
-        expected_at: tuple[int, float, int] | None = None  # (ask, impact factor, units bought here since)
+        # the ask the plan expects: its price, lifted by the impact of what was bought here since
+        ask0, factor, since = planned.price, self.pricing.impact(planned.supply), 0
         done = 0
         while done < want:
             self._check_stop()
             row = await self._quote(source, line.trade_symbol)
-            if expected_at is None:
-                plan_source = next((s for s in await self._sources(line) if s.waypoint == source), None)
-                expected_at = (plan_source.price if plan_source else row.purchase_price,
-                               self.pricing.impact(row.supply), 0)
-            ask0, factor, since = expected_at
             expected = ask0 * factor ** ((done - since) / max(1, row.trade_volume))
-            if row.purchase_price > expected * (1 + self.p.replan_threshold) and self.state["replans"] < MAX_REPLANS:
-                self.state["replans"] += 1
+            replans = self.state.get("replans", 0)
+            if row.purchase_price > expected * (1 + self.p.replan_threshold) and replans < MAX_REPLANS:
+                self.state["replans"] = replans + 1
                 self.ctx.log.info("Ask for %s at %s is %d, the plan expected %.0f: re-planning",
                                   line.trade_symbol, source, row.purchase_price, expected)
                 again = await self._price(contract, line, for_decision=False)
                 if again.plan is not None and again.plan.source not in (None, source):
                     self.ctx.log.info("Re-planned: buying at %s instead", again.plan.source)
                     return
-                expected_at = (row.purchase_price, self.pricing.impact(row.supply), done)
+                ask0, factor, since = row.purchase_price, self.pricing.impact(row.supply), done
             units = await self.money.guarded(min(want - done, row.trade_volume), row.purchase_price, line.trade_symbol)
             await self.money.purchase(line.trade_symbol, units, source)
             done += units

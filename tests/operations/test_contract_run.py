@@ -192,3 +192,22 @@ def test_the_guards_cut_a_purchase_to_the_reserve_and_the_spending_cap(world: Wo
             assert run.state["breaches_avoided"] == 3
 
     asyncio.run(go())
+
+
+def test_an_ask_that_moved_against_the_plan_re_plans_before_buying(world: World) -> None:
+    scout_everything(world)
+    (contract,) = sim_contracts(world)
+    good = contract.trade_symbol
+
+    def raise_the_ask() -> None:  # after the decision, before the ship gets there: +65 % at the source
+        source = next(line for line in world.logs.lines if line.startswith("Taking")).split("buy at ")[1].split(",")[0]
+        market = world.sim.markets[source]
+        market.rows = market.rows | {good: market.rows[good]._replace(displacement=0.5)}
+        market._view = None
+
+    world.logs.on("Taking contract", raise_the_ask)
+    world.run(run_contracts, params(world.frigate))
+    replanned = [line for line in world.logs.lines if "re-planning" in line]
+    assert replanned and "the plan expected" in replanned[0]
+    assert contract.fulfilled and world.logs.lines[-1] == "Done: 1 contract(s) fulfilled"
+    assert sim_fills(world, world.frigate, good) == ledger_fills(world, good)
