@@ -70,14 +70,24 @@ class Killed(BaseException):
     """A kill -9 between the server's answer and our write: nothing of ours catches it."""
 
 
-class KillAfterNextChange(httpx.AsyncBaseTransport):
-    """Forwards to the simulator; once armed, dies right after the next request that changed the
-    game (credits, a ship's place, state, mode, fuel or cargo, a contract) has been executed by
-    the server, before the caller sees the answer. A repeated no-op (docking a docked ship)
-    passes, so every restart gets one real step further and every real step is killed once."""
+MONEY_CALLS = ("/purchase", "/refuel", "/deliver", "/fulfill", "/accept")
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, world: World) -> None:
-        self.inner, self.world, self.armed, self.changes = inner, world, False, 0
+
+class Killer(httpx.AsyncBaseTransport):
+    """Forwards to the simulator and, once armed, dies (a kill -9 of the caller) either
+
+    - `after`: right after the next request that changed the game (credits, a ship's place,
+      state, mode, fuel or cargo, a contract) was executed, before the caller sees the answer
+      (a repeated no-op such as docking a docked ship passes, so every restart gets one real
+      step further and every real step is killed once); or
+    - `before`: right before the next money call (its intent is already committed) that was
+      not killed before in this very game state, so the call is never made.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, world: World, when: str) -> None:
+        self.inner, self.world, self.when = inner, world, when
+        self.armed, self.kills = False, 0
+        self.spared: set[Any] = set()
 
     def fingerprint(self) -> Any:
         agent = self.world.sim.agents["SCOUTER"]
@@ -86,18 +96,25 @@ class KillAfterNextChange(httpx.AsyncBaseTransport):
         contracts = tuple((c.id, c.accepted, c.fulfilled, c.units_fulfilled) for c in sim_contracts(self.world))
         return agent.credits, ships, contracts
 
+    def kill(self, request: httpx.Request, moment: str) -> None:
+        self.armed = False
+        self.kills += 1
+        raise Killed(f"killed {moment} {request.method} {request.url.path}")
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         # Real time passes between two requests: two fills never share a server timestamp (money
         # steps count fills after the last recorded one's time).
         self.world.clock.advance(0.01)
         before = self.fingerprint() if request.method in ("POST", "PATCH") else None
+        if self.armed and self.when == "before" and request.url.path.endswith(MONEY_CALLS):
+            key = (before, request.url.path, request.content)
+            if key not in self.spared:
+                self.spared.add(key)
+                self.kill(request, "before")
         response = await self.inner.handle_async_request(request)
-        if before is not None and self.fingerprint() != before:
-            self.changes += 1
-            if self.armed:
-                self.armed = False
-                await response.aread()
-                raise Killed(f"killed after {request.method} {request.url.path}")
+        if self.armed and self.when == "after" and before is not None and self.fingerprint() != before:
+            await response.aread()
+            self.kill(request, "after")
         return response
 
 
@@ -106,22 +123,21 @@ def sim_purchases(world: World, symbol: str, good: str) -> int:
                if t["shipSymbol"] == symbol and t["tradeSymbol"] == good and t["type"] == "PURCHASE")
 
 
-def test_killed_after_every_step_it_resumes_without_buying_or_delivering_twice(world: World) -> None:
+@pytest.mark.parametrize("when", ["after", "before"])
+def test_killed_at_every_step_it_resumes_without_buying_or_delivering_twice(world: World, when: str) -> None:
     agent = world.sim.agents["SCOUTER"]
     before = agent.credits
-    killer = KillAfterNextChange(world.transport, world)
+    killer = Killer(world.transport, world, when)
     world.transport = killer
-    kills = 0
     for restart in range(500):
         killer.armed = True
         try:
             world.run(run_contracts, params(world.frigate), restart_count=restart)
         except Killed:
-            kills += 1
             continue
         break
     assert world.logs.lines[-1] == "Done: 1 contract(s) fulfilled"
-    assert kills >= 20 and kills == killer.changes  # one kill after every change of the game
+    assert killer.kills >= 20  # after: every change of the game; before: every money call
     (contract,) = sim_contracts(world)
     assert contract.fulfilled and contract.units_fulfilled == contract.units_required
     ship = world.sim_ship(world.frigate)
