@@ -31,6 +31,15 @@ def test_demo_runs_the_whole_story(tmp_path):
     assert {t["container_id"] for t in tours} == {a["container"] for a in story["assignments"]}
     planned = sorted(m for t in story["plan"]["tours"] for m in t["markets"])
     assert planned == sorted(story["plan"]["markets"])  # every market scouted exactly once
+    bought = story["ship_purchase"]  # a probe bought at a yard, and the ledger row that recorded it
+    assert bought["ship_type"] == "SHIP_PROBE" and bought["path"] in ("immediate", "container")
+    purchases = [e for e in story["ledger"]["entries"] if e["kind"] == "ship_purchase"]
+    assert len(purchases) == 1 and purchases[0]["good"] == "SHIP_PROBE" and purchases[0]["total"] < 0
+    assert purchases[0]["reference"] not in story["probes"]  # the new ship
+    if bought["path"] == "immediate":
+        assert [b["ship_symbol"] for b in bought["bought"]] == [purchases[0]["reference"]]
+    by_kind = {g["key"]: g for g in story["ledger"]["by_kind"]["groups"]}
+    assert by_kind["ship_purchase"]["entries"] == 1 and by_kind["ship_purchase"]["net"] == purchases[0]["total"]
     assert not os.path.exists(story["workdir"])  # throw-away: nothing left behind
     assert not _keys_named("token", story)  # the agent token never reaches the output
 

@@ -1,9 +1,11 @@
-"""Shipyards: list the yards we know of, and buy ships at a yard where one of ours is.
+"""Shipyards: list the yards we know of, and buy ships.
 
 The game sells a ship only where the buyer has a ship (docked or in orbit) and shows prices
-only then. Flying a ship to a yard first is left to `ship navigate` for now. A yard's price
-rises about 2.5 % per ship it sells, so the price is read again before each purchase; each
-new ship and its `ship_purchase` ledger entry are stored in one transaction.
+only then; the types a yard sells are public. Where one of our ships is at a yard selling
+the type, the purchase is immediate (here); otherwise a ShipPurchaseCommand container flies
+a buyer there first (application/remote_purchase.py). A yard's price rises about 2.5 % per
+ship it sells, so the price is read again before each purchase; each new ship and its
+`ship_purchase` ledger entry are stored in one transaction.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from datetime import datetime
 from typing import Any
 
 from spacetraders.api.client import SpaceTradersClient
-from spacetraders.api.errors import ApiError
 from spacetraders.api.models import Ship, Shipyard
-from spacetraders.api.trade_models import ShipPurchase
-from spacetraders.application.ledger import entry_for_ship_purchase, record_entry
-from spacetraders.application.universe import parse_system_symbol, parse_waypoint_symbol, system_waypoints
+from spacetraders.application.universe import (
+    CachedWaypoint,
+    parse_ship_symbol,
+    parse_system_symbol,
+    parse_waypoint_symbol,
+    system_waypoints,
+)
 from spacetraders.domain.navigation import system_of
 from spacetraders.errors import ConfigError, SpacetradersError
 from spacetraders.persistence.database import Database
@@ -42,7 +47,7 @@ def parse_ship_type(raw: str) -> str:
     return value
 
 
-def _present(ships: list[Ship]) -> dict[str, str]:
+def present_at(ships: list[Ship]) -> dict[str, str]:
     """Waypoint -> the first of our ships there (docked or in orbit), by symbol."""
     out: dict[str, str] = {}
     for s in sorted(ships, key=lambda s: s.symbol):
@@ -51,7 +56,7 @@ def _present(ships: list[Ship]) -> dict[str, str]:
     return out
 
 
-async def _our_ships(db: Database, api: SpaceTradersClient, player_id: int, now: datetime) -> list[Ship]:
+async def our_ships(db: Database, api: SpaceTradersClient, player_id: int, now: datetime) -> list[Ship]:
     ships = await api.list_ships()
 
     def write() -> None:
@@ -73,7 +78,7 @@ async def list_yards(
     with the types each sells and, where a ship of ours is, their prices (live)."""
     ship_type = parse_ship_type(ship_type) if ship_type else None
     systems = [parse_system_symbol(system)] if system else None
-    ships = await _our_ships(db, api, player_id, now)
+    ships = await our_ships(db, api, player_id, now)
     present: dict[str, list[str]] = {}
     for s in sorted(ships, key=lambda s: s.symbol):
         if s.nav.status != IN_TRANSIT:
@@ -97,6 +102,8 @@ async def list_yards(
 
 # -- purchase -----------------------------------------------------------------------------
 
+IMMEDIATE, CONTAINER = "immediate", "container"
+
 
 @dataclass(frozen=True)
 class Bought:
@@ -109,11 +116,15 @@ class Bought:
 class PurchaseOutcome:
     ship_type: str
     waypoint: str
-    buyer: str  # our ship at the yard
+    buyer: str  # our ship at the yard (immediate) or flying there (container)
     credits_before: int
     requested: int
     bought: list[Bought] = field(default_factory=list)
     stopped: str = ""  # why fewer than requested were bought ("" when all were)
+    path: str = IMMEDIATE
+    container_id: str | None = None
+    route_seconds: int | None = None  # the buyer's flight to the yard (container path)
+    notes: tuple[str, ...] = ()
 
     @property
     def spent(self) -> int:
@@ -121,19 +132,44 @@ class PurchaseOutcome:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "path": self.path, "container_id": self.container_id, "route_seconds": self.route_seconds,
             "ship_type": self.ship_type, "waypoint": self.waypoint, "buyer": self.buyer,
             "requested": self.requested, "bought": [vars(b) for b in self.bought], "spent": self.spent,
             "credits_before": self.credits_before,
             "credits_after": self.bought[-1].credits_after if self.bought else self.credits_before,
-            "stopped": self.stopped or None,
+            "stopped": self.stopped or None, "notes": list(self.notes),
         }
 
 
-def _price(yard: Shipyard, ship_type: str) -> int | None:
+@dataclass(frozen=True)
+class PurchaseRequest:
+    ship_type: str
+    quantity: int = 1
+    max_budget: int | None = None
+    reserve: int = 0
+    at: str | None = None
+    buyer: str | None = None
+
+    @classmethod
+    def parse(cls, ship_type: str, *, quantity: int = 1, max_budget: int | None = None, reserve: int = 0,
+              at: str | None = None, ship: str | None = None) -> PurchaseRequest:
+        return cls(parse_ship_type(ship_type), quantity, max_budget, reserve,
+                   parse_waypoint_symbol(at) if at else None, parse_ship_symbol(ship) if ship else None)
+
+
+def price_of(yard: Shipyard, ship_type: str) -> int | None:
     return next((s.purchase_price for s in yard.ships if s.type == ship_type), None)
 
 
-async def _yard_at(db: Database, api: SpaceTradersClient, waypoint: str, now: datetime) -> Shipyard:
+@dataclass(frozen=True)
+class YardOffer:
+    """A yard that sells the type, as read now (prices only where a ship of ours is)."""
+
+    waypoint: CachedWaypoint
+    yard: Shipyard
+
+
+async def _yard_at(db: Database, api: SpaceTradersClient, waypoint: str, now: datetime) -> YardOffer:
     """The yard at `waypoint`, checked against the waypoint cache first."""
     cached = await system_waypoints(db, api, system_of(waypoint), now=now)
     wp = next((w for w in cached.waypoints if w.symbol == waypoint), None)
@@ -141,87 +177,28 @@ async def _yard_at(db: Database, api: SpaceTradersClient, waypoint: str, now: da
         raise ConfigError(f"unknown waypoint {waypoint}")
     if SHIPYARD not in wp.traits:
         raise ShipyardError(f"there is no shipyard at {waypoint}")
-    return await api.get_shipyard(system_of(waypoint), waypoint)
+    return YardOffer(wp, await api.get_shipyard(system_of(waypoint), waypoint))
 
 
-async def _choose_yard(
+async def yards_selling(
     db: Database, api: SpaceTradersClient, ships: list[Ship], ship_type: str, at: str | None, now: datetime,
-) -> tuple[str, str, Shipyard]:
-    """(yard waypoint, our ship there, the yard as read now); refused in one line otherwise."""
-    present = _present(ships)
+) -> list[YardOffer]:
+    """The yards selling `ship_type`: the one at `at`, or those of every system our ships are in
+    (waypoints from the cache, synced when missing; the types sold are public, no ship needed)."""
     if at is not None:
-        yard = await _yard_at(db, api, at, now)
-        if ship_type not in yard.ship_types:
-            raise ShipyardError(f"the shipyard at {at} does not sell {ship_type} (it sells {', '.join(yard.ship_types)})")
-        if at not in present:
-            raise ShipyardError(f"no ship of ours is at {at}: `spacetraders ship navigate SHIP {at}` one there first")
-        return at, present[at], yard
-    found: list[tuple[int, str, Shipyard]] = []
-    elsewhere: list[str] = []
+        offer = await _yard_at(db, api, at, now)
+        if ship_type not in offer.yard.ship_types:
+            raise ShipyardError(f"the shipyard at {at} does not sell {ship_type} "
+                                f"(it sells {', '.join(offer.yard.ship_types)})")
+        return [offer]
+    offers = []
     for system in sorted({s.nav.system_symbol for s in ships}):
         for wp in (await system_waypoints(db, api, system, now=now, trait=SHIPYARD)).waypoints:
             yard = await api.get_shipyard(system, wp.symbol)
-            if ship_type not in yard.ship_types:
-                continue
-            price = _price(yard, ship_type)
-            if wp.symbol in present and price is not None:
-                found.append((price, wp.symbol, yard))
-            else:
-                elsewhere.append(wp.symbol)
-    if found:
-        _, waypoint, yard = min(found, key=lambda f: (f[0], f[1]))  # the cheapest yard
-        return waypoint, present[waypoint], yard
-    if elsewhere:
-        raise ShipyardError(f"no ship of ours is at a shipyard selling {ship_type} ({', '.join(elsewhere)} sell it): "
-                            f"`spacetraders ship navigate SHIP {elsewhere[0]}` one there first")
-    raise ShipyardError(f"no shipyard in our ships' systems sells {ship_type}")
+            if ship_type in yard.ship_types:
+                offers.append(YardOffer(wp, yard))
+    if not offers:
+        raise ShipyardError(f"no shipyard in our ships' systems sells {ship_type}")
+    return offers
 
 
-def _store_purchase(db: Database, player_id: int, result: ShipPurchase, buyer: str, now: datetime) -> None:
-    """The new ship and what it cost, in one transaction."""
-    with db.transaction() as uow:
-        store_ships(uow.session, player_id, [result.ship], now=now)
-        record_entry(uow, entry_for_ship_purchase(result, player_id=player_id, at=now, buyer_ship=buyer))
-
-
-async def purchase_ships(
-    db: Database, api: SpaceTradersClient, player_id: int, ship_type: str, *, now: datetime,
-    quantity: int = 1, max_budget: int | None = None, reserve: int = 0, at: str | None = None,
-) -> PurchaseOutcome:
-    """Buy up to `quantity` ships within `max_budget`, never leaving fewer than `reserve` credits.
-
-    Refuses (nothing bought) when not even one fits; stops early, saying why, when a later one
-    would not."""
-    ship_type = parse_ship_type(ship_type)
-    at = parse_waypoint_symbol(at) if at else None
-    ships = await _our_ships(db, api, player_id, now)
-    waypoint, buyer, yard = await _choose_yard(db, api, ships, ship_type, at, now)
-    credits = (await api.get_agent()).credits
-    outcome = PurchaseOutcome(ship_type, waypoint, buyer, credits, quantity)
-    price = _price(yard, ship_type)
-    assert price is not None  # a ship of ours is there: the yard shows its prices
-    if max_budget is not None and price > max_budget:
-        raise ShipyardError(f"--max-budget {max_budget:,} is below one {ship_type} ({price:,} credits at {waypoint})")
-    if credits - price < reserve:
-        raise ShipyardError(f"insufficient credits: one {ship_type} costs {price:,} at {waypoint}, "
-                            f"the agent has {credits:,}" + (f" and keeps a reserve of {reserve:,}" if reserve else ""))
-    while len(outcome.bought) < quantity:
-        if max_budget is not None and outcome.spent + price > max_budget:
-            outcome.stopped = f"the next one ({price:,}) would exceed --max-budget {max_budget:,}"
-            break
-        if credits - price < reserve:
-            outcome.stopped = f"the next one ({price:,}) would leave less than the reserve of {reserve:,}"
-            break
-        try:
-            result = await api.purchase_ship(ship_type, waypoint)
-        except ApiError as exc:
-            if not outcome.bought:
-                raise ShipyardError(f"the game refused the purchase: {exc}") from exc
-            outcome.stopped = f"the game refused the next purchase: {exc}"
-            break
-        await asyncio.to_thread(_store_purchase, db, player_id, result, buyer, now)
-        credits = result.agent.credits
-        outcome.bought.append(Bought(result.ship.symbol, result.transaction.price, credits))
-        if len(outcome.bought) < quantity:  # the price rises with each sale: read it again
-            price = _price(await api.get_shipyard(system_of(waypoint), waypoint), ship_type) or price
-    return outcome

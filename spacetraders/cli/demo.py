@@ -3,7 +3,8 @@
 A throw-away SQLite database and the simulator on a free loopback port with fast game
 time; an agent is registered, a daemon started, every market of the HQ system scouted
 with the probes; one tour is made to fail, and the replacement container with its moved
-assignment is shown; then the tours exactly as the visualiser's API returns them.
+assignment is shown; a probe is bought at the nearest shipyard and the ledger shows it;
+then the tours exactly as the visualiser's API returns them.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from spacetraders.supervisor.config import DaemonConfig
 
 T = TypeVar("T")
 AGENT = "DEMO"
+PROBE = "SHIP_PROBE"
 TIME_SCALE = 100.0  # a probe's 12-minute hop takes about 7 real seconds
 LOOPBACK = "127.0.0.1"
 
@@ -147,6 +149,43 @@ class Demo:
                               json={"count": 1, "status": 401, "code": 4104, "message": "injected by the demo"})
         response.raise_for_status()
 
+    # -- act: buy a probe, see it in the ledger ------------------------------------------------
+
+    def buy_probe(self) -> dict[str, Any]:
+        """`shipyard purchase SHIP_PROBE`: bought now where a ship of ours is at a yard, else by a
+        container the daemon runs (it flies a buyer there first)."""
+        from spacetraders.api.client import SpaceTradersClient
+        from spacetraders.application.ship_purchases import PurchaseRequest, purchase_ships
+
+        async def go() -> dict[str, Any]:
+            # The daemon's tours draw on the same account budget (2/s + burst): wait out more 429s.
+            async with SpaceTradersClient(self.settings.api_url, self._token(), max_attempts=30) as api:
+                outcome = await purchase_ships(self.db, api, self.player_id, PurchaseRequest.parse(PROBE), now=utcnow())
+            return outcome.as_dict()
+
+        return asyncio.run(go())
+
+    def container_status(self, container_id: str) -> str:
+        """The status of the newest container of a chain (a restart continues the run)."""
+        with self.db.read() as session:
+            return str(session.execute(text(
+                "SELECT status FROM containers WHERE player_id = :p AND (container_id = :c OR restarted_from = :c) "
+                "ORDER BY created_at DESC LIMIT 1"), {"p": self.player_id, "c": container_id}).scalar_one())
+
+    def ledger(self) -> dict[str, Any]:
+        """The ledger rows (oldest first) and the totals by kind, as `ledger list/report --by kind` show them."""
+        from spacetraders.application.ledger import list_view, report_view
+        from spacetraders.persistence.ledger import LedgerFilter, ReportBy
+
+        only_us = LedgerFilter(player_id=self.player_id)
+        return {"entries": list(reversed(list_view(self.db, only_us, limit=50)["entries"])),
+                "by_kind": report_view(self.db, only_us, ReportBy.KIND)}
+
+    def _token(self) -> str:
+        with self.db.read() as session:
+            return str(session.execute(text("SELECT token FROM players WHERE player_id = :p"),
+                                       {"p": self.player_id}).scalar_one())
+
     def api_tours(self) -> dict[str, Any]:
         from spacetraders.web.app import create_app
 
@@ -222,6 +261,7 @@ def demo(
             step(bar, f"inject a failure into {victim}'s tour", lambda: story.inject_failure(victim))
             wait_progress(bar, "supervisor restarts it as a new container (after backoff)", 1,
                           lambda: int(_replaced(story.tours(), victim, before[victim])), 60)
+            summary |= buy_probe_act(bar, story)
         rows = story.tours()
         summary["restarted"] = {"ship": victim, "old_container": before[victim],
                                 "new_container": next(r[1] for r in rows if r[0] == victim)}
@@ -243,6 +283,15 @@ def demo(
     if not keep:
         story.shut_down()
     app.emit(summary, lambda c: render(c, summary, keep))
+
+
+def buy_probe_act(bar: Progress, story: Demo) -> dict[str, Any]:
+    """Buy one probe and read the ledger that recorded it."""
+    bought = step(bar, f"buy a {PROBE} at the nearest shipyard", story.buy_probe)
+    if bought["container_id"]:  # no ship of ours at a yard: the daemon flies a buyer there, then buys
+        wait_progress(bar, f"{bought['buyer']} flies to {bought['waypoint']} and buys", 1,
+                      lambda: int(story.container_status(bought["container_id"]) == "COMPLETED"), 60)
+    return {"ship_purchase": bought, "ledger": story.ledger()}
 
 
 def step(bar: Progress, description: str, action: Callable[[], T]) -> T:
@@ -273,6 +322,7 @@ def render(console: Console, summary: dict[str, Any], keep: bool) -> None:
     for a in summary["assignments"]:
         table.add_row(a["ship"], a["container"], a["status"], a["restarted_from"] or "-", str(a["restarts"]))
     console.print(table)
+    render_ledger(console, summary)
     console.print(f"\nGET /api/bot/tours/{summary['system']} returned:")
     console.print_json(json.dumps(summary["tours"]))
     if keep:
@@ -284,6 +334,22 @@ def render(console: Console, summary: dict[str, Any], keep: bool) -> None:
     else:
         console.print("\nEverything was stopped and removed. Run [bold]spacetraders demo --keep[/] to leave the "
                       "simulator, the daemon and the map server running and open the map in a browser.")
+
+
+def render_ledger(console: Console, summary: dict[str, Any]) -> None:
+    bought = summary["ship_purchase"]
+    how = ("bought at once: a ship of ours was there" if bought["path"] == "immediate"
+           else f"container {bought['container_id']} flew {bought['buyer']} there first")
+    console.print(f"\n[bold]{PROBE}[/] at {bought['waypoint']} ({how}).")
+    table = Table(title="The ledger: every credit the bot moved (`spacetraders ledger list`)")
+    for column in ("kind", "ship", "good", "total", "credits after", "reference"):
+        table.add_column(column, justify="right" if column in ("total", "credits after") else "left")
+    for e in summary["ledger"]["entries"]:
+        table.add_row(e["kind"], e["ship_symbol"] or "-", e["good"] or "-", f"{e['total']:,}",
+                      f"{e['credits_after']:,}", e["reference"] or "-")
+    console.print(table)
+    totals = ", ".join(f"{g['key']} {g['net']:,} ({g['entries']})" for g in summary["ledger"]["by_kind"]["groups"])
+    console.print(f"by kind: {totals}; net {summary['ledger']['by_kind']['total']['net']:,} credits")
 
 
 def _replaced(rows: list[tuple[Any, ...]], ship: str, old: str) -> bool:

@@ -1,4 +1,4 @@
-"""`spacetraders shipyard ...`: the yards we know of, and buying ships where one of ours is."""
+"""`spacetraders shipyard ...`: the yards we know of, and buying ships (now, or by a container that flies)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from spacetraders.application import ship_purchases as purchases
 from spacetraders.application import shipyards as uc
 from spacetraders.cli.context import app_context
 from spacetraders.cli.numbers import int_option
@@ -60,30 +61,40 @@ def purchase(
     quantity: int = int_option(1, "--quantity", low=1, high=MAX_QUANTITY, help="Ships to buy."),
     max_budget: Optional[int] = int_option(None, "--max-budget", low=1, help="Spend at most this many credits."),
     reserve: int = int_option(0, "--reserve", low=0, help="Never leave fewer credits than this."),
-    at: Optional[str] = typer.Option(None, "--at", help="The yard (default: the cheapest where a ship of ours is)."),
+    at: Optional[str] = typer.Option(None, "--at", help="The yard (default: the nearest that sells the type)."),
+    ship: Optional[str] = typer.Option(None, "--ship", help="The buyer ship (default: one at a yard, else the "
+                                       "free ship nearest a yard)."),
 ) -> None:
-    """Buy ships at a yard where one of our ships is docked or in orbit (price re-read after each)."""
+    """Buy ships: now where a ship of ours is at the yard, else a container flies a buyer there first."""
     app = app_context(ctx)
     player = app.player()
     assert player is not None
     db = app.database()
+    request = purchases.PurchaseRequest.parse(ship_type, quantity=quantity, max_budget=max_budget, reserve=reserve,
+                                              at=at, ship=ship)
 
     async def go() -> uc.PurchaseOutcome:
         async with app.api(player.token) as api:
-            return await uc.purchase_ships(db, api, player.player_id, ship_type, now=utcnow(), quantity=quantity,
-                                           max_budget=max_budget, reserve=reserve, at=at)
+            return await purchases.purchase_ships(db, api, player.player_id, request, now=utcnow())
 
     outcome = app.run(go())
-    data = outcome.as_dict()
+    app.emit(outcome.as_dict(), lambda console: render_purchase(console, outcome))
 
-    def render(console: Console) -> None:
-        table = Table(title=f"{outcome.ship_type} at {outcome.waypoint} (our {outcome.buyer} is there)")
-        for column in ("new ship", "price", "credits after"):
-            table.add_column(column, justify="left" if column == "new ship" else "right")
-        for b in outcome.bought:
-            table.add_row(b.ship_symbol, f"{b.price:,}", f"{b.credits_after:,}")
-        console.print(table)
-        console.print(f"bought {len(outcome.bought)} of {outcome.requested} for {outcome.spent:,} credits"
-                      + (f"; stopped: {outcome.stopped}" if outcome.stopped else ""))
 
-    app.emit(data, render)
+def render_purchase(console: Console, outcome: uc.PurchaseOutcome) -> None:
+    if outcome.path == uc.CONTAINER:
+        console.print(f"container [bold]{outcome.container_id}[/] started: {outcome.buyer} flies to "
+                      f"{outcome.waypoint} (~{outcome.route_seconds}s), then buys up to {outcome.requested} "
+                      f"{outcome.ship_type}")
+        for note in outcome.notes:
+            console.print(f"note: {note}")
+        console.print(f"follow it with `spacetraders container inspect {outcome.container_id}`")
+        return
+    table = Table(title=f"{outcome.ship_type} at {outcome.waypoint} (bought now: our {outcome.buyer} is there)")
+    for column in ("new ship", "price", "credits after"):
+        table.add_column(column, justify="left" if column == "new ship" else "right")
+    for b in outcome.bought:
+        table.add_row(b.ship_symbol, f"{b.price:,}", f"{b.credits_after:,}")
+    console.print(table)
+    console.print(f"bought {len(outcome.bought)} of {outcome.requested} for {outcome.spent:,} credits"
+                  + (f"; stopped: {outcome.stopped}" if outcome.stopped else ""))

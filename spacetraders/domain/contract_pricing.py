@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from spacetraders.domain.navigation import FlightMode, Point, distance, fuel_cost, travel_time
+from spacetraders.domain.price_impact import purchase_cost
 
 # Ask multiplier per full trade-volume bought, by the row's supply (ECONOMY.md §12.3, the
 # RESTRICTED column: the harshest, so the estimate errs on the expensive side).
@@ -110,20 +111,6 @@ class Decision:
     reason: str
     plan: Plan | None  # the best plan found (also when refused for profit or time)
     skipped: tuple[str, ...] = ()  # sources left out, and why
-
-
-def purchase_cost(units: int, price: int, trade_volume: int, factor: float) -> float:
-    """Credits for `units` bought in calls of at most `trade_volume`, the ask rising by
-    `factor ** (u / tv)` after each call of `u` units."""
-    if units < 0 or trade_volume < 1 or price < 0:
-        raise ValueError("units >= 0, trade_volume >= 1 and price >= 0 expected")
-    total, ask, left = 0.0, float(price), units
-    while left > 0:
-        call = min(left, trade_volume)
-        total += call * ask
-        ask *= factor ** (call / trade_volume)
-        left -= call
-    return total
 
 
 def leg(origin: str, a: Point, destination: str, b: Point, ship: ShipState) -> Leg:

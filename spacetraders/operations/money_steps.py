@@ -106,7 +106,7 @@ def _server_time(result: object) -> datetime | None:
     return timestamp if isinstance(timestamp, datetime) else None
 
 
-def _refused(exc: ApiError) -> bool:
+def refused(exc: ApiError) -> bool:
     """The game answered no: nothing happened. Lost answers and 5xx may hide a success."""
     if isinstance(exc, (ApiUnavailableError, ServerError, RateLimitError)) or exc.after_lost_attempt:
         return False
@@ -131,7 +131,7 @@ class MoneySteps:
         try:
             result = await call()
         except ApiError as exc:
-            if _refused(exc):
+            if refused(exc):
                 await asyncio.to_thread(self._close, intent_id, False, f"refused: {exc}", None, None)
                 raise
             # The answer was lost: settle now if the server can tell, else leave it open for the next start.

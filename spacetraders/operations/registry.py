@@ -16,7 +16,7 @@ _OPERATIONS: dict[str, Operation] = {}
 # Modules that define command types.
 MODULES = (
     "spacetraders.operations.builtin", "spacetraders.operations.scout_tour", "spacetraders.operations.navigate",
-    "spacetraders.operations.contract_run",
+    "spacetraders.operations.ship_purchase", "spacetraders.operations.contract_run",
 )
 
 

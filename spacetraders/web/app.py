@@ -24,7 +24,7 @@ from spacetraders.clock import Clock, SystemClock
 from spacetraders.domain.containers import AssignmentStatus, ContainerStatus
 from spacetraders.errors import DatabaseUnavailable, NotFound
 from spacetraders.persistence.database import Database
-from spacetraders.web import ledger, read_models, schemas, security
+from spacetraders.web import ledger, market, read_models, schemas, security
 
 STATIC = Path(__file__).resolve().parent / "static"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": schemas.ErrorResponse}}
@@ -46,7 +46,7 @@ def create_app(
     app = FastAPI(
         title="spacetraders visualiser",
         version=__version__,
-        description="Read-only view of live scout tours, assignments, containers, markets and systems.",
+        description="Read-only view of live scout tours, assignments, containers, markets, trade lanes and systems.",
     )
     security.install(app, allowed_hosts)
 
@@ -128,6 +128,7 @@ def create_app(
             return _json({"players": read_models.players(session)})
 
     app.include_router(ledger.router(db, clock))
+    app.include_router(market.router(db, clock))
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -10,34 +9,21 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from spacetraders.api import SpaceTradersClient
 from spacetraders.api.models import Market
 from spacetraders.clock import utcnow
 from spacetraders.persistence.markets import store_market_snapshot
 from spacetraders.persistence.models import SystemRow, WaypointRow
 from tests.cli.helpers import cli
-from tests.factories import make_player
 
 pytest.importorskip("spacetraders.sim.app", reason="the simulator is not in this tree yet")
-from tests.simserver import sim_server  # noqa: E402
+from tests.simserver import sim_player  # noqa: E402
 
 
 @pytest.fixture
 def game(monkeypatch: pytest.MonkeyPatch, db) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
     """The simulator on loopback, one registered agent stored as the only player."""
-    with sim_server(seed=11, enforce_rate_limit=False) as (url, sim):
-        monkeypatch.setenv("SPACETRADERS_API_URL", url)
-        monkeypatch.delenv("SPACETRADERS_PLAYER", raising=False)
-
-        async def register():  # type: ignore[no-untyped-def]
-            async with SpaceTradersClient(url) as anonymous:
-                return await anonymous.register("MARKETEER", "COSMIC", "account-token")
-
-        registered = asyncio.run(register())
-        with db.transaction() as uow:
-            make_player(uow, "MARKETEER").token = registered.token
-        system = registered.ships[0].nav.system_symbol
-        yield {"url": url, "sim": sim, "system": system, "token": registered.token}
+    with sim_player(monkeypatch, db, "MARKETEER", seed=11) as player:
+        yield {"url": player.url, "sim": player.sim, "system": player.system, "token": player.token}
 
 
 def _count(db, model) -> int:  # type: ignore[no-untyped-def]

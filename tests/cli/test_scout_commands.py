@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from spacetraders.api import SpaceTradersClient
 from spacetraders.persistence.models import Container, ShipAssignment
 from tests.cli.helpers import cli
-from tests.factories import make_player
 from tests.invariants import check_invariants
 
 pytest.importorskip("spacetraders.sim.app", reason="the simulator is not in this tree yet")
 pytest.importorskip("spacetraders.domain.planning", reason="the planner is not in this tree yet")
-from tests.simserver import sim_server  # noqa: E402
+from tests.simserver import sim_player  # noqa: E402
 
 
 @pytest.fixture
 def game(monkeypatch: pytest.MonkeyPatch, db) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    with sim_server(seed=13, enforce_rate_limit=False, probes_per_agent=2) as (url, sim):
-        monkeypatch.setenv("SPACETRADERS_API_URL", url)
-        monkeypatch.delenv("SPACETRADERS_PLAYER", raising=False)
-
-        async def register():  # type: ignore[no-untyped-def]
-            async with SpaceTradersClient(url) as anonymous:
-                return await anonymous.register("COOPER", "COSMIC", "account-token")
-
-        registered = asyncio.run(register())
-        with db.transaction() as uow:
-            make_player(uow, "COOPER").token = registered.token
-        probes = sorted(s.symbol for s in registered.ships if s.fuel.capacity == 0)
-        yield {"sim": sim, "token": registered.token, "probes": probes,
-               "system": registered.ships[0].nav.system_symbol}
+    with sim_player(monkeypatch, db, "COOPER", seed=13, probes_per_agent=2) as player:
+        probes = sorted(s.symbol for s in player.ships if s.fuel.capacity == 0)
+        yield {"sim": player.sim, "token": player.token, "probes": probes, "system": player.system}
 
 
 def _counts(db) -> tuple[int, int]:  # type: ignore[no-untyped-def]

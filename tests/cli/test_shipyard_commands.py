@@ -1,26 +1,39 @@
-"""`shipyard list` and `shipyard purchase` end to end against the simulator, on both databases."""
+"""`shipyard list` and `shipyard purchase` end to end against the simulator, on both databases:
+the immediate purchase where a ship of ours is, and the ShipPurchaseCommand container that a
+daemon (in-process) runs to fly a buyer to a remote yard and buy there."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from spacetraders.api import ratelimit
+from spacetraders.application.runs import live_runs
+from spacetraders.clock import utcnow
+from spacetraders.domain.navigation import distance
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.models import ShipRow
+from spacetraders.persistence.models import Container, ShipRow
 from tests.cli.helpers import Result, cli
+from tests.invariants import check_invariants
 
 pytest.importorskip("spacetraders.sim.app", reason="the simulator is not in this tree yet")
 from tests.simserver import sim_server  # noqa: E402
-from tests.supervisor.harness import register_agent  # noqa: E402
+from tests.supervisor.harness import assignment_of, latest_of, logs_of, register_agent  # noqa: E402
+from tests.supervisor.inprocess import running, until  # noqa: E402
 
 
 @pytest.fixture
 def game(monkeypatch: pytest.MonkeyPatch, db: Database) -> Iterator[dict[str, Any]]:
     """An agent whose two ships are docked at the HQ, a yard; the system has two more yards."""
     with sim_server(seed=13, time_scale=1000, enforce_rate_limit=False, probes_per_agent=1) as (url, sim):
+        # The simulator enforces no limit here: neither the commands nor the in-process daemon pace calls.
+        roomy: dict[str, ratelimit.RateLimiter] = {}
+        monkeypatch.setattr(ratelimit, "shared_limiter", lambda key, clock=None: roomy.setdefault(
+            key, ratelimit.RateLimiter(clock, static_points=100_000, burst_points=100_000)))
         monkeypatch.setenv("SPACETRADERS_API_URL", url)
         monkeypatch.delenv("SPACETRADERS_PLAYER", raising=False)
         agent = register_agent(db, url, "BUYER")
@@ -28,7 +41,7 @@ def game(monkeypatch: pytest.MonkeyPatch, db: Database) -> Iterator[dict[str, An
         yards = sorted(w.symbol for w in sim.universe.waypoints.values()
                        if w.system_symbol == hq.system_symbol and w.shipyard)
         assert hq.symbol in yards and len(yards) >= 2
-        yield {"sim": sim, "agent": agent, "hq": hq.symbol, "system": hq.system_symbol,
+        yield {"url": url, "sim": sim, "agent": agent, "hq": hq.symbol, "system": hq.system_symbol,
                "elsewhere": next(y for y in yards if y != hq.symbol),
                "credits": lambda: sim.agents["BUYER"].credits}
 
@@ -37,6 +50,11 @@ def _ledger(capsys: pytest.CaptureFixture[str], db_url: str) -> list[dict[str, A
     listed = cli(capsys, "--db", db_url, "--json", "ledger", "list")
     assert listed.code == 0, listed.err
     return list(reversed(listed.json()["entries"]))
+
+
+def _containers(db: Database) -> int:
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(Container)) or 0
 
 
 def _ship_rows(db: Database) -> set[str]:
@@ -70,6 +88,7 @@ def test_purchase_buys_records_each_ship_and_its_ledger_row(capsys, db, db_url, 
     assert bought.code == 0, bought.err
     data = bought.json()
     assert data["waypoint"] == game["hq"] and data["requested"] == 3 and data["stopped"] is None
+    assert data["path"] == "immediate" and data["container_id"] is None and _containers(db) == 0
     prices = [b["price"] for b in data["bought"]]
     assert len(prices) == 3 and prices[0] < prices[1] < prices[2]  # the price was read again after each sale
     assert data["spent"] == sum(prices) == start - game["credits"]() and data["credits_after"] == game["credits"]()
@@ -113,8 +132,12 @@ def _one_error_line(result: Result, fragment: str) -> None:
     [
         (["SHIP_COMMAND_FRIGATE"], "no shipyard in our ships' systems sells SHIP_COMMAND_FRIGATE"),
         (["SHIP_COMMAND_FRIGATE", "--at", "{hq}"], "does not sell SHIP_COMMAND_FRIGATE"),
+        (["SHIP_WARP_BARGE"], "no shipyard in our ships' systems sells SHIP_WARP_BARGE"),
+        (["SHIP_WARP_BARGE", "--at", "{elsewhere}"], "does not sell SHIP_WARP_BARGE"),
         (["probe!"], "malformed ship type"),
-        (["SHIP_PROBE", "--at", "{elsewhere}"], "`spacetraders ship navigate SHIP {elsewhere}` one there first"),
+        (["SHIP_PROBE", "--at", "{elsewhere}", "--reserve", "1000000000"], "insufficient credits: the agent has"),
+        (["SHIP_PROBE", "--ship", "NOBODY-1"], "ship NOBODY-1 not found among this player's ships"),
+        (["SHIP_PROBE", "--ship", "not a ship"], "malformed ship symbol"),
         (["SHIP_PROBE", "--at", "{system}-ZZ99"], "unknown waypoint {system}-ZZ99"),
         (["SHIP_PROBE", "--at", "not a waypoint"], "malformed waypoint symbol"),
         (["SHIP_PROBE", "--max-budget", "100"], "--max-budget 100 is below one SHIP_PROBE"),
@@ -131,7 +154,7 @@ def test_bad_purchase_is_one_line_and_spends_nothing(capsys, db, db_url, game, a
     result = cli(capsys, "--db", db_url, "shipyard", "purchase", *[a.format(**values) for a in args])
     _one_error_line(result, fragment.format(**values))
     assert game["credits"]() == start and len(game["sim"]._ships) == ships
-    assert _ledger(capsys, db_url) == []
+    assert _ledger(capsys, db_url) == [] and _containers(db) == 0
 
 
 def test_too_few_credits_for_one_ship_is_refused(capsys, db_url, game):  # type: ignore[no-untyped-def]
@@ -139,3 +162,97 @@ def test_too_few_credits_for_one_ship_is_refused(capsys, db_url, game):  # type:
     result = cli(capsys, "--db", db_url, "shipyard", "purchase", "SHIP_PROBE")
     _one_error_line(result, "insufficient credits: one SHIP_PROBE costs")
     assert game["sim"].agents["BUYER"].credits == 500 and _ledger(capsys, db_url) == []
+
+
+# -- the container path: no ship of ours at the yard ----------------------------------------
+
+
+def _run_daemon_until_done(db: Database, url: str, container_id: str) -> Any:
+    async def scenario() -> Any:
+        async with running(db, url):
+            return await until(lambda: (c := latest_of(db, container_id)).status in ("COMPLETED", "FAILED") and c,
+                               timeout=60, what="the purchase container to end")
+
+    return asyncio.run(scenario())
+
+
+def test_remote_yard_purchase_flies_a_buyer_there_and_buys(capsys, db, db_url, game):  # type: ignore[no-untyped-def]
+    start, sim, yard = game["credits"](), game["sim"], game["elsewhere"]
+    ships_before = set(sim._ships)
+    started = cli(capsys, "--db", db_url, "--json", "shipyard", "purchase", "ship_probe", "--at", yard,
+                  "--quantity", "2")
+    assert started.code == 0, started.err
+    data = started.json()
+    container_id, buyer = data["container_id"], data["buyer"]
+    assert data["path"] == "container" and container_id.startswith(f"ship-purchase-{buyer.lower()}-")
+    assert data["waypoint"] == yard and data["bought"] == [] and data["route_seconds"] > 0
+    assert game["credits"]() == start and set(sim._ships) == ships_before  # nothing bought yet
+    held = assignment_of(db, game["agent"].player_id, buyer)
+    assert held is not None and held.status == "active" and held.container_id == container_id
+    check_invariants(db)
+    with db.read() as session:  # the map's runs: the buyer and the yard it heads for
+        runs = live_runs(session, game["system"], now=utcnow())
+    assert [(r["ship_symbol"], r["command_type"], r["next_stop"]) for r in runs] == [
+        (buyer, "ShipPurchaseCommand", yard)]
+
+    busy = cli(capsys, "--db", db_url, "shipyard", "purchase", "SHIP_PROBE", "--ship", buyer, "--at", yard)
+    _one_error_line(busy, f"driven by container {container_id}")
+    assert _containers(db) == 1
+
+    done = _run_daemon_until_done(db, game["url"], container_id)
+    assert done.status == "COMPLETED", logs_of(db, done.container_id)
+    assert sim._ships[buyer].location.symbol == yard
+    new = sorted(set(sim._ships) - ships_before)
+    assert len(new) == 2 and all(sim._ships[s].location.symbol == yard for s in new)
+    rows = _ledger(capsys, db_url)
+    purchases = [r for r in rows if r["kind"] == "ship_purchase"]
+    assert sorted(r["reference"] for r in purchases) == new
+    assert all(r["container_id"] == container_id and r["ship_symbol"] == buyer and r["good"] == "SHIP_PROBE"
+               for r in purchases)
+    assert sum(r["total"] for r in rows) == game["credits"]() - start  # every credit, refuels included
+    assert set(new) <= _ship_rows(db)
+    listed = cli(capsys, "--db", db_url, "--json", "ship", "list")
+    assert set(new) <= {s["symbol"] for s in listed.json()["ships"]}
+    progress = cli(capsys, "--db", db_url, "--json", "container", "inspect", container_id).json()["progress"]
+    assert progress["phase"] == "done" and sorted(progress["bought"]) == new
+    assert progress["spent"] == -sum(r["total"] for r in purchases) and progress["stopped"] is None
+    released = assignment_of(db, game["agent"].player_id, buyer)
+    assert released is not None and released.status != "active"
+    check_invariants(db)
+
+
+def test_without_a_ship_at_any_yard_the_nearest_free_ship_flies_to_the_nearest_yard(capsys, db, db_url, game):  # type: ignore[no-untyped-def]
+    sim, agent = game["sim"], game["agent"]
+    spots = sorted((w for w in sim.universe.waypoints.values()
+                    if w.system_symbol == game["system"] and not w.shipyard and w.market), key=lambda w: w.symbol)
+    for ship, spot in zip(agent.ships, spots, strict=False):  # both ships leave the yards
+        sim.relocate(sim._ships[ship], spot)
+        sim._ships[ship].status = "IN_ORBIT"
+    yards = [w for w in sim.universe.waypoints.values()
+             if w.system_symbol == game["system"] and w.shipyard and "SHIP_PROBE" in w.shipyard]
+    pairs = sorted((distance((sim._ships[s].location.x, sim._ships[s].location.y), (y.x, y.y)), s, y.symbol)
+                   for s in agent.ships for y in yards)
+    _, buyer, yard = pairs[0]
+    started = cli(capsys, "--db", db_url, "--json", "shipyard", "purchase", "SHIP_PROBE")
+    assert started.code == 0, started.err
+    data = started.json()
+    assert (data["path"], data["buyer"], data["waypoint"]) == ("container", buyer, yard)
+    human = cli(capsys, "--db", db_url, "shipyard", "purchase", "SHIP_PROBE", "--ship",
+                next(s for s in agent.ships if s != buyer))
+    assert human.code == 0, human.err
+    assert "container ship-purchase-" in human.out and "flies to" in human.out
+    assert _containers(db) == 2 and _ledger(capsys, db_url) == []
+    check_invariants(db)
+
+
+def test_a_named_buyer_at_the_yard_buys_now_and_a_foreign_ship_is_refused(capsys, db, db_url, game):  # type: ignore[no-untyped-def]
+    ship = game["agent"].ships[-1]
+    now = cli(capsys, "--db", db_url, "--json", "shipyard", "purchase", "SHIP_PROBE", "--ship", ship)
+    assert now.code == 0, now.err
+    assert now.json()["path"] == "immediate" and now.json()["buyer"] == ship and len(now.json()["bought"]) == 1
+    start = game["credits"]()
+    rival = register_agent(Database(db_url), game["url"], "RIVAL")
+    theirs = cli(capsys, "--db", db_url, "--player", "BUYER", "shipyard", "purchase", "SHIP_PROBE",
+                 "--at", game["elsewhere"], "--ship", rival.ships[0])
+    _one_error_line(theirs, f"ship {rival.ships[0]} not found among this player's ships")
+    assert game["credits"]() == start and _containers(db) == 0

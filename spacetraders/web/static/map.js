@@ -1,5 +1,5 @@
 // The scout-tour map: fetches the read-only API every few seconds and redraws an SVG.
-// Query string: ?system=X1-TS98&player=1&markets=1&refresh=5000
+// Query string: ?system=X1-TS98&player=1&markets=1&lanes=0&refresh=5000
 "use strict";
 (() => {
   const SVG = "http://www.w3.org/2000/svg";
@@ -11,6 +11,7 @@
   // due within two, overdue after. The slack covers market reads and docking, which the
   // planned (flight) time leaves out.
   const LOOP_SLACK_S = 120;
+  const LANES_SHOWN = 5;  // top trade lanes drawn (market spreads, light hauler)
 
   const params = new URLSearchParams(location.search);
   const state = {
@@ -23,6 +24,7 @@
     tours: [],
     runs: [],                   // live navigation / contract / trade / purchase runs (/api/bot/runs)
     markets: [],
+    lanes: [],                  // top trade lanes of /api/market/spreads
     view: null,                 // current viewBox [x, y, w, h]; null = fit the system
   };
   const $ = (sel) => document.querySelector(sel);
@@ -54,6 +56,7 @@
     q.set("system", state.system);
     state.player ? q.set("player", state.player) : q.delete("player");
     $("#markets-toggle").checked ? q.set("markets", "1") : q.delete("markets");
+    $("#lanes-toggle").checked ? q.delete("lanes") : q.set("lanes", "0");
     history.replaceState(null, "", `${location.pathname}?${q}`);
   }
 
@@ -141,7 +144,7 @@
     const bySymbol = new Map(system.waypoints.map((w) => [w.symbol, w]));
 
     const layers = {};
-    for (const name of ["orbits", "waypoints", "routes", "overlay", "labels", "ships"]) {
+    for (const name of ["orbits", "waypoints", "lanes", "routes", "overlay", "labels", "ships"]) {
       layers[name] = el("g", { id: `layer-${name}` }, svg);
     }
     el("circle", { class: "star", cx: 0, cy: 0, r: unit * 2.2 }, layers.waypoints);
@@ -173,6 +176,7 @@
                    "stroke-width": unit * 0.6 }, layers.labels).textContent = markets.map((w) => suffix(w.symbol)).join(" · ");
     }
 
+    drawLanes(layers.lanes, pos, unit);
     drawTours(layers, pos, unit);
     drawRuns(layers, pos, unit);
     drawMarkets(layers.overlay, system, pos, unit);
@@ -203,6 +207,25 @@
                    "stroke-width": unit * 0.6 }, ship).textContent = suffix(tour.ship_symbol);
       ship.addEventListener("mousemove", (e) => showTip(e, shipTip(tour)));
       ship.addEventListener("mouseleave", hideTip);
+    }
+  }
+
+  // The best trade lanes (buy here, sell there) as dashed lines, thicker for the better ones.
+  function drawLanes(layer, pos, unit) {
+    layer.id = "lane-overlay";
+    const best = state.lanes.length ? state.lanes[0].profit_per_hour : 0;
+    for (const lane of state.lanes) {
+      const a = pos.get(lane.buy_at), b = pos.get(lane.sell_at);
+      if (!a || !b) continue;
+      const weight = best > 0 ? 0.25 + 0.5 * Math.max(0, lane.profit_per_hour) / best : 0.4;
+      const line = el("line", { class: "trade-lane", "data-good": lane.good, "data-buy": lane.buy_at,
+                                "data-sell": lane.sell_at, x1: a.x, y1: a.y, x2: b.x, y2: b.y,
+                                "stroke-width": unit * weight, "stroke-dasharray": `${unit * 1.6} ${unit * 1.1}` }, layer);
+      const text = `${lane.good}: buy ${lane.units} at ${lane.buy_at} (${lane.buy_price}), sell at ${lane.sell_at} (${lane.sell_price})\n` +
+                   `profit ${lane.expected_profit.toLocaleString()} · ${Math.round(lane.profit_per_hour).toLocaleString()}/h\n` +
+                   `data ${formatAge(lane.data_age_seconds)} old`;
+      line.addEventListener("mousemove", (e) => showTip(e, text));
+      line.addEventListener("mouseleave", hideTip);
     }
   }
 
@@ -261,6 +284,7 @@
 
   function applyVisibility() {
     const showMarkets = $("#markets-toggle").checked;
+    $("#lane-overlay")?.classList.toggle("is-hidden", !$("#lanes-toggle").checked);
     $("#market-overlay")?.classList.toggle("is-hidden", !showMarkets);
     $("#market-legend").hidden = !showMarkets;
     for (const node of svg.querySelectorAll(".tour, .ship-marker")) {
@@ -325,12 +349,15 @@
     const player = state.player ? `?player_id=${encodeURIComponent(state.player)}` : "";
     const sys = encodeURIComponent(state.system);
     try {
-      const [systemData, tours, markets, runs] = await Promise.all([
+      const [systemData, tours, markets, runs, spreads] = await Promise.all([
         state.systemData?.symbol === state.system ? state.systemData : getJSON(`/api/systems/${sys}`),
         getJSON(`/api/bot/tours/${sys}${player}`),
         getJSON(`/api/markets/${sys}`),
         getJSON(`/api/bot/runs/${sys}${player}`),
+        // lanes are an extra: the map still draws without them
+        getJSON(`/api/market/spreads?system=${sys}&limit=${LANES_SHOWN}`).catch(() => ({ lanes: [] })),
       ]);
+      state.lanes = spreads.lanes;
       state.systemData = systemData;
       state.tours = tours.tours;
       state.runs = runs.runs;
@@ -376,6 +403,8 @@
   async function init() {
     $("#markets-toggle").checked = params.get("markets") === "1";
     $("#markets-toggle").addEventListener("change", () => { applyVisibility(); syncUrl(); });
+    $("#lanes-toggle").checked = params.get("lanes") !== "0";
+    $("#lanes-toggle").addEventListener("change", () => { applyVisibility(); syncUrl(); });
     $("#tours-all").addEventListener("click", () => { state.hidden.clear(); renderPanel(); applyVisibility(); });
     $("#tours-none").addEventListener("click", () => { state.tours.forEach((t) => state.hidden.add(t.container_id)); renderPanel(); applyVisibility(); });
     installZoom();
