@@ -31,12 +31,13 @@ from typing import Any
 from spacetraders.api.errors import ApiError
 from spacetraders.api.models import Market, Ship, TradeGood
 from spacetraders.api.trade_models import Contract, ContractDelivery
-from spacetraders.domain.contract_pricing import Decision, PricingParams, ShipState, Source, Terms, evaluate
+from spacetraders.domain.contract_pricing import Decision, Plan, PricingParams, ShipState, Source, Terms, evaluate
 from spacetraders.domain.navigation import Point, system_of
 from spacetraders.domain.routing import ModeChoice, Route, Site, Unreachable, plan_route
+from spacetraders.domain.routing import ShipState as RouteShip
 from spacetraders.operations.base import ContainerContext
-from spacetraders.operations.contract_data import stored_sources
-from spacetraders.operations.contract_money import COMMAND_TYPE, ContractMoney, Progress, RunEnded
+from spacetraders.operations.contract_data import FUEL_PER_MARKET_UNIT, stored_sources
+from spacetraders.operations.contract_money import COMMAND_TYPE, DEFAULT_FUEL_ASK, ContractMoney, Progress, RunEnded
 from spacetraders.operations.navigate import DOCKED, NavigateParams, Navigation, NavigationFailed
 from spacetraders.operations.registry import register
 from spacetraders.operations.route_data import MARKETPLACE, fuel_sellers, ship_state, stored_asks, system_waypoints
@@ -115,22 +116,39 @@ class _Flight(Navigation):
         await self.run_.money.refuel(self, self.run_.positions)
 
     async def _plan(self) -> Route:
-        ctx, ship = self.ctx, self.ship
+        ship = self.ship
         if system_of(self.p.destination) != ship.nav.system_symbol:
             return await super()._plan()
-        waypoints = await system_waypoints(ctx.db, ctx.api, ship.nav.system_symbol, now=ctx.clock.now())
-        markets = [w.symbol for w in waypoints if MARKETPLACE in w.traits]
-        unknown = [m for m in markets if m not in _SELLS_FUEL]
-        if unknown and ship.fuel.capacity > 0:
-            _SELLS_FUEL.update(await fuel_sellers(ctx.db, ctx.api, unknown))
-        sellers = [m for m in markets if _SELLS_FUEL.get(m)]
-        prices = await asyncio.to_thread(stored_asks, ctx.db, sellers, "FUEL")
-        sites = {w.symbol: Site(w.symbol, w.x, w.y, _SELLS_FUEL.get(w.symbol, False), prices.get(w.symbol))
-                 for w in waypoints}
+        sites = await route_sites(self.ctx, ship.nav.system_symbol, needs_fuel=ship.fuel.capacity > 0)
         try:
             return plan_route(ship_state(ship), self.p.destination, sites, choice=self.p.mode)
         except Unreachable as exc:
             raise NavigationFailed(f"cannot reach {self.p.destination}: {exc}") from None
+
+
+async def route_sites(ctx: ContainerContext, system: str, *, needs_fuel: bool) -> dict[str, Site]:
+    """The system's waypoints as the route planner needs them (fuel sellers, stored FUEL asks)."""
+    waypoints = await system_waypoints(ctx.db, ctx.api, system, now=ctx.clock.now())
+    markets = [w.symbol for w in waypoints if MARKETPLACE in w.traits]
+    unknown = [m for m in markets if m not in _SELLS_FUEL]
+    if unknown and needs_fuel:
+        _SELLS_FUEL.update(await fuel_sellers(ctx.db, ctx.api, unknown))
+    sellers = [m for m in markets if _SELLS_FUEL.get(m)]
+    prices = await asyncio.to_thread(stored_asks, ctx.db, sellers, "FUEL")
+    return {w.symbol: Site(w.symbol, w.x, w.y, _SELLS_FUEL.get(w.symbol, False), prices.get(w.symbol))
+            for w in waypoints}
+
+
+def refuel_bill(route: Route, tank: int, capacity: int, asks: dict[str, int], default_ask: int) -> tuple[int, int]:
+    """(credits, tank at the end) of flying `route` as the navigation does: a leg that refuels
+    fills the tank, paying whole market units (100 fuel each) at the origin's ask."""
+    credits = 0
+    for leg in route.legs:
+        if leg.refuel and tank < capacity:
+            credits += math.ceil((capacity - tank) / FUEL_PER_MARKET_UNIT) * asks.get(leg.origin, default_ask)
+            tank = capacity
+        tank -= leg.fuel
+    return credits, max(0, tank)
 
 
 class ContractRun:
@@ -191,13 +209,19 @@ class ContractRun:
                 raise RunEnded(f"contract {contract.id} left for a person: {decision.reason}"
                                + (f" (expected profit {profit:,})" if profit is not None else ""))
             assert decision.plan is not None
-            cost = decision.plan.goods_cost + decision.plan.fuel_cost
+            fuel = await self._refuels_of(decision.plan, line)
+            profit = decision.plan.profit + decision.plan.fuel_cost - fuel
+            if profit < self.p.min_profit:
+                raise RunEnded(f"contract {contract.id} left for a person: expected profit {profit:,} with the "
+                               f"flights' refuels ({fuel:,}) is below the minimum {self.p.min_profit:,}")
+            cost = decision.plan.goods_cost + fuel
             over = self.money.over_guards(cost, 0 if contract.accepted else contract.on_accepted)
             if over:
                 self.progress.count_breach()
                 raise RunEnded(f"contract {contract.id} left for a person: its plan would pass the {over} "
                                f"(cost {cost:,}, expected profit {profit:,})")
-            self.ctx.log.info("Taking contract %s: %s; planned cost %s", contract.id, decision.reason, f"{cost:,}")
+            self.ctx.log.info("Taking contract %s: %s; as flown: fuel %s, cost %s, profit %s", contract.id,
+                              decision.reason, f"{fuel:,}", f"{cost:,}", f"{profit:,}")
             if not contract.accepted:
                 contract = await self.money.accept(contract)
         else:
@@ -267,6 +291,31 @@ class ContractRun:
                               "fresh ones" if decision.plan is not None else f"no fresh price for {line.trade_symbol}")
             await self._go(target, dock=False)
             await self._read_market(target)
+
+    async def _refuels_of(self, plan: Plan, line: ContractDelivery) -> int:
+        """What the plan's flights will pay for fuel, flown as `_go` flies them (the pricing's own
+        estimate counts fuel burned on straight legs; the route planner's hops and full refuels
+        in whole market units cost more)."""
+        ship = self.ship_now
+        if ship.fuel.capacity <= 0:
+            return 0
+        sites = await route_sites(self.ctx, ship.nav.system_symbol, needs_fuel=True)
+        asks = {s.symbol: s.fuel_price for s in sites.values() if s.fuel_price is not None}
+        default = max(asks.values(), default=DEFAULT_FUEL_ASK)
+        stops = [line.destination_symbol] if plan.source is None else (
+            [plan.source, line.destination_symbol] + [plan.source, line.destination_symbol] * (plan.trips - 1))
+        here, tank, credits = ship.nav.waypoint_symbol, ship.fuel.current, 0
+        for stop in stops:
+            if stop != here:
+                try:
+                    route = plan_route(RouteShip(here, tank, ship.fuel.capacity, ship.engine_speed), stop, sites,
+                                       choice=FLIGHT_MODE)
+                except Unreachable as exc:
+                    raise RunEnded(f"cannot reach {stop} from {here}: {exc}") from None
+                bill, tank = refuel_bill(route, tank, ship.fuel.capacity, asks, default)
+                credits += bill
+            here = stop
+        return credits
 
     async def _inputs(self, contract: Contract, line: ContractDelivery) -> tuple[Terms, ShipState, list[Source], float]:
         """What pricing needs, as the server and the stored markets say now."""
