@@ -9,9 +9,17 @@ import httpx
 import pytest
 
 from spacetraders.api.models import Market
+from spacetraders.domain.navigation import FlightMode
+from spacetraders.domain.routing import Leg, Route
 from spacetraders.operations import registry
 from spacetraders.operations.contract_money import RunEnded
-from spacetraders.operations.contract_run import COMMAND_TYPE, ContractRun, ContractRunParams, run_contracts
+from spacetraders.operations.contract_run import (
+    COMMAND_TYPE,
+    ContractRun,
+    ContractRunParams,
+    refuel_bill,
+    run_contracts,
+)
 from spacetraders.persistence.ledger import LedgerEntry, LedgerFilter, LedgerKind, list_entries, record_entry
 from spacetraders.persistence.markets import store_market_snapshot
 from spacetraders.persistence.progress import load_progress
@@ -227,3 +235,24 @@ def test_an_ask_that_moved_against_the_plan_re_plans_before_buying(world: World)
     assert replanned and "the plan expected" in replanned[0]
     assert contract.fulfilled and world.logs.lines[-1] == "Done: 1 contract(s) fulfilled"
     assert sim_fills(world, world.frigate, good) == ledger_fills(world, good)
+
+
+def test_profit_is_checked_again_with_the_fuel_as_flown(world: World) -> None:
+    scout_everything(world)
+    world.run(run_contracts, params(world.frigate, min_profit=10**9))
+    planned = int(world.logs.lines[-1].split("expected profit ")[1].split(" ")[0].replace(",", ""))
+    # the pricing's own estimate reaches this minimum; the route's refuels do not
+    world.run(run_contracts, params(world.frigate, min_profit=planned))
+    ended = world.logs.lines[-1]
+    assert "with the flights' refuels" in ended and f"below the minimum {planned:,}" in ended, ended
+    (contract,) = sim_contracts(world)
+    assert not contract.accepted
+
+
+def test_refuel_bill_fills_the_tank_in_whole_market_units() -> None:
+    legs = (Leg("navigate", "A", "B", FlightMode.CRUISE, 60, fuel=150, refuel=120),
+            Leg("navigate", "B", "C", FlightMode.CRUISE, 60, fuel=100),
+            Leg("navigate", "C", "D", FlightMode.CRUISE, 60, fuel=250, refuel=180))
+    credits, tank = refuel_bill(Route("A", "D", legs), tank=30, capacity=400, asks={"A": 70}, default_ask=100)
+    # A: 370 missing -> 4 units at 70; C: 400 - 150 - 100 = 150 left, 250 missing -> 3 units at 100 (no ask)
+    assert credits == 4 * 70 + 3 * 100 and tank == 150
