@@ -33,22 +33,19 @@ from spacetraders.api.models import Market, Ship, TradeGood
 from spacetraders.api.trade_models import Contract, ContractDelivery
 from spacetraders.domain.contract_pricing import Decision, Plan, PricingParams, ShipState, Source, Terms, evaluate
 from spacetraders.domain.navigation import Point, system_of
-from spacetraders.domain.routing import ModeChoice, Route, Site, Unreachable, plan_route
-from spacetraders.domain.routing import ShipState as RouteShip
+from spacetraders.domain.routing import Unreachable
 from spacetraders.operations.base import ContainerContext
-from spacetraders.operations.contract_data import FUEL_PER_MARKET_UNIT, stored_sources
-from spacetraders.operations.contract_money import COMMAND_TYPE, DEFAULT_FUEL_ASK, ContractMoney, Progress, RunEnded
-from spacetraders.operations.navigate import DOCKED, NavigateParams, Navigation, NavigationFailed
+from spacetraders.operations.contract_data import stored_sources
+from spacetraders.operations.contract_flight import FLIGHT_MODE, ContractFlight, refuels_as_flown
+from spacetraders.operations.contract_money import COMMAND_TYPE, ContractMoney, Progress, RunEnded
+from spacetraders.operations.navigate import DOCKED, NavigateParams
 from spacetraders.operations.registry import register
-from spacetraders.operations.route_data import MARKETPLACE, fuel_sellers, ship_state, stored_asks, system_waypoints
+from spacetraders.operations.route_data import MARKETPLACE, system_waypoints
 from spacetraders.persistence.markets import store_market_snapshot
 
 MAX_MARKET_READS = 4  # markets read to price one contract before giving up on it
 MAX_REPLANS = 3  # per contract: a price that keeps moving is then taken as it is
 NO_FACTION, ONE_CONTRACT = 4700, 4511
-# The pricing plans CRUISE legs; BURN halves the time for twice the fuel, and a contract's
-# deadline is days away while fuel is most of its cost.
-FLIGHT_MODE = ModeChoice.CRUISE
 
 
 class Stopped(Exception):
@@ -97,58 +94,6 @@ def is_open(contract: Contract, now: datetime) -> bool:
     if contract.fulfilled:
         return False
     return now < (contract.deadline if contract.accepted else contract.deadline_to_accept)
-
-
-# Which markets sell fuel, from their catalogues (which never change): the route planner would
-# otherwise ask every market never scouted on every flight (a restarted run in this process too).
-_SELLS_FUEL: dict[str, bool] = {}
-
-
-class _Flight(Navigation):
-    """The navigation container's route and legs; its refuels go through the run's money steps,
-    and the route is planned with the fuel sellers this process already knows."""
-
-    def __init__(self, ctx: ContainerContext, params: NavigateParams, run: ContractRun) -> None:
-        super().__init__(ctx, params)
-        self.run_ = run
-
-    async def _refuel(self) -> None:
-        await self.run_.money.refuel(self, self.run_.positions)
-
-    async def _plan(self) -> Route:
-        ship = self.ship
-        if system_of(self.p.destination) != ship.nav.system_symbol:
-            return await super()._plan()
-        sites = await route_sites(self.ctx, ship.nav.system_symbol, needs_fuel=ship.fuel.capacity > 0)
-        try:
-            return plan_route(ship_state(ship), self.p.destination, sites, choice=self.p.mode)
-        except Unreachable as exc:
-            raise NavigationFailed(f"cannot reach {self.p.destination}: {exc}") from None
-
-
-async def route_sites(ctx: ContainerContext, system: str, *, needs_fuel: bool) -> dict[str, Site]:
-    """The system's waypoints as the route planner needs them (fuel sellers, stored FUEL asks)."""
-    waypoints = await system_waypoints(ctx.db, ctx.api, system, now=ctx.clock.now())
-    markets = [w.symbol for w in waypoints if MARKETPLACE in w.traits]
-    unknown = [m for m in markets if m not in _SELLS_FUEL]
-    if unknown and needs_fuel:
-        _SELLS_FUEL.update(await fuel_sellers(ctx.db, ctx.api, unknown))
-    sellers = [m for m in markets if _SELLS_FUEL.get(m)]
-    prices = await asyncio.to_thread(stored_asks, ctx.db, sellers, "FUEL")
-    return {w.symbol: Site(w.symbol, w.x, w.y, _SELLS_FUEL.get(w.symbol, False), prices.get(w.symbol))
-            for w in waypoints}
-
-
-def refuel_bill(route: Route, tank: int, capacity: int, asks: dict[str, int], default_ask: int) -> tuple[int, int]:
-    """(credits, tank at the end) of flying `route` as the navigation does: a leg that refuels
-    fills the tank, paying whole market units (100 fuel each) at the origin's ask."""
-    credits = 0
-    for leg in route.legs:
-        if leg.refuel and tank < capacity:
-            credits += math.ceil((capacity - tank) / FUEL_PER_MARKET_UNIT) * asks.get(leg.origin, default_ask)
-            tank = capacity
-        tank -= leg.fuel
-    return credits, max(0, tank)
 
 
 class ContractRun:
@@ -293,29 +238,12 @@ class ContractRun:
             await self._read_market(target)
 
     async def _refuels_of(self, plan: Plan, line: ContractDelivery) -> int:
-        """What the plan's flights will pay for fuel, flown as `_go` flies them (the pricing's own
-        estimate counts fuel burned on straight legs; the route planner's hops and full refuels
-        in whole market units cost more)."""
-        ship = self.ship_now
-        if ship.fuel.capacity <= 0:
-            return 0
-        sites = await route_sites(self.ctx, ship.nav.system_symbol, needs_fuel=True)
-        asks = {s.symbol: s.fuel_price for s in sites.values() if s.fuel_price is not None}
-        default = max(asks.values(), default=DEFAULT_FUEL_ASK)
         stops = [line.destination_symbol] if plan.source is None else (
             [plan.source, line.destination_symbol] + [plan.source, line.destination_symbol] * (plan.trips - 1))
-        here, tank, credits = ship.nav.waypoint_symbol, ship.fuel.current, 0
-        for stop in stops:
-            if stop != here:
-                try:
-                    route = plan_route(RouteShip(here, tank, ship.fuel.capacity, ship.engine_speed), stop, sites,
-                                       choice=FLIGHT_MODE)
-                except Unreachable as exc:
-                    raise RunEnded(f"cannot reach {stop} from {here}: {exc}") from None
-                bill, tank = refuel_bill(route, tank, ship.fuel.capacity, asks, default)
-                credits += bill
-            here = stop
-        return credits
+        try:
+            return await refuels_as_flown(self.ctx, self.ship_now, stops)
+        except Unreachable as exc:
+            raise RunEnded(f"the plan's stops cannot be flown: {exc}") from None
 
     async def _inputs(self, contract: Contract, line: ContractDelivery) -> tuple[Terms, ShipState, list[Source], float]:
         """What pricing needs, as the server and the stored markets say now."""
@@ -466,7 +394,8 @@ class ContractRun:
         """Fly there (the navigation's route, refuels through our money steps); dock if asked."""
         self.state["next_stop"] = waypoint
         await self.progress.checkpoint()
-        flight = _Flight(self.ctx, NavigateParams(self.p.ship_symbol, waypoint, FLIGHT_MODE), self)
+        flight = ContractFlight(self.ctx, NavigateParams(self.p.ship_symbol, waypoint, FLIGHT_MODE), self.money,
+                                self.positions)
         await flight.run()
         self._check_stop()
         self.ship = flight.ship

@@ -12,14 +12,9 @@ from spacetraders.api.models import Market
 from spacetraders.domain.navigation import FlightMode
 from spacetraders.domain.routing import Leg, Route
 from spacetraders.operations import registry
+from spacetraders.operations.contract_flight import refuel_bill
 from spacetraders.operations.contract_money import RunEnded
-from spacetraders.operations.contract_run import (
-    COMMAND_TYPE,
-    ContractRun,
-    ContractRunParams,
-    refuel_bill,
-    run_contracts,
-)
+from spacetraders.operations.contract_run import COMMAND_TYPE, ContractRun, ContractRunParams, run_contracts
 from spacetraders.persistence.ledger import LedgerEntry, LedgerFilter, LedgerKind, list_entries, record_entry
 from spacetraders.persistence.markets import store_market_snapshot
 from spacetraders.persistence.progress import load_progress
