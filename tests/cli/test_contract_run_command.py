@@ -143,3 +143,16 @@ def test_a_new_agent_runs_its_starting_contract_and_two_more(capsys, db, db_url,
     assert inspected.code == 0, inspected.err
     assert inspected.json()["progress"]["fulfilled"] == 3  # `container inspect` shows the round's progress
     assert lowest >= 1000  # the reserve held
+
+
+def test_human_output_names_the_container_and_the_limits(capsys, db, db_url, game):
+    started = cli(capsys, "--db", db_url, "contract", "run", "--ship", game["ship"], "--forever",
+                  "--max-spend", "50000", "--min-profit", "2000", "--max-age", "45m")
+    assert started.code == 0, started.err
+    out = " ".join(started.out.split())
+    assert "runs until stopped with" in out and "max spend 50,000" in out and "min profit 2,000" in out
+    assert "max age 45m" in out and "container inspect contract-" in out and "no daemon is running" in out
+    with db.read() as session:
+        (row,) = session.scalars(select(Container)).all()
+        params = json.loads(row.config)["params"]
+    assert params["count"] == -1 and params["max_age_seconds"] == 2700 and len(params["run_id"]) == 32
