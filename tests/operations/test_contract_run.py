@@ -251,3 +251,21 @@ def test_refuel_bill_fills_the_tank_in_whole_market_units() -> None:
     credits, tank = refuel_bill(Route("A", "D", legs), tank=30, capacity=400, asks={"A": 70}, default_ask=100)
     # A: 370 missing -> 4 units at 70; C: 400 - 150 - 100 = 150 left, 250 missing -> 3 units at 100 (no ask)
     assert credits == 4 * 70 + 3 * 100 and tank == 150
+
+
+def test_a_stop_unwinds_between_steps_and_the_next_start_resumes(world: World) -> None:
+    before = world.sim.agents["SCOUTER"].credits
+
+    def stop_after_the_first_purchase(ctx: Any) -> None:
+        world.logs.on("Bought", ctx.stop_event.set)
+
+    world.run(run_contracts, params(world.frigate), ctx_hook=stop_after_the_first_purchase)
+    assert world.logs.lines[-1].startswith("Stopping")
+    (contract,) = sim_contracts(world)
+    assert contract.accepted and not contract.fulfilled
+    assert progress(world)["phase"] in ("buying", "delivering")
+    world.run(run_contracts, params(world.frigate), restart_count=1)
+    assert contract.fulfilled and world.logs.lines[-1] == "Done: 1 contract(s) fulfilled"
+    assert any(line.startswith(f"Resuming contract {contract.id}") for line in world.logs.lines)
+    assert sum(total for _, total in ledger(world)) == world.sim.agents["SCOUTER"].credits - before
+    assert sim_fills(world, world.frigate, contract.trade_symbol) == ledger_fills(world, contract.trade_symbol)
