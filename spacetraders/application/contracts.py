@@ -7,14 +7,11 @@ live container drives is refused for the actions that need a ship (one driver pe
 from __future__ import annotations
 
 import asyncio
-import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
-
-from sqlalchemy import select
 
 from spacetraders.api.client import SpaceTradersClient
 from spacetraders.api.errors import ApiError
@@ -22,15 +19,12 @@ from spacetraders.api.trade_models import Cargo, Contract, ContractDelivery
 from spacetraders.application.ledger import LedgerEntry, entry_for_contract, record_entry
 from spacetraders.application.ship_actions import driving_container
 from spacetraders.application.universe import system_waypoints
-from spacetraders.domain.contract_pricing import Decision, PricingParams, ShipState, Source, Terms, evaluate
+from spacetraders.domain.contract_pricing import Decision, PricingParams, ShipState, Terms, evaluate
 from spacetraders.domain.durations import parse_duration
 from spacetraders.domain.navigation import Point, system_of
 from spacetraders.errors import ConfigError, SpacetradersError
+from spacetraders.operations.contract_data import stored_sources
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.models import MarketGood, MarketRow
-
-FUEL_PER_MARKET_UNIT = 100  # one FUEL bought at a market fills 100 units of a tank
-DEFAULT_FUEL_PRICE = 1.0  # credits per tank unit when no FUEL price is stored
 
 
 class ContractError(SpacetradersError):
@@ -273,7 +267,7 @@ async def price_contract(
     if ship.nav.system_symbol != system:
         return contract, Decision(False, f"the ship is in {ship.nav.system_symbol}, the contract delivers in {system}",
                                   None), {}
-    sources, fuel_price = _stored_sources(db, system, line.trade_symbol, positions, now)
+    sources, fuel_price = stored_sources(db, system, line.trade_symbol, positions, now)
     aboard = cargo.units_of(line.trade_symbol)
     terms = Terms(
         good=line.trade_symbol,
@@ -300,32 +294,6 @@ async def price_contract(
         "sources": [asdict(s) for s in sources],
     }
     return contract, decision, inputs
-
-
-def _stored_sources(
-    db: Database, system: str, good: str, positions: dict[str, Point], now: datetime
-) -> tuple[list[Source], float]:
-    """Markets of the system that sell `good` (as last stored), and the median fuel price per tank unit."""
-    with db.read() as session:
-        rows = session.execute(
-            select(MarketGood.waypoint_symbol, MarketGood.symbol, MarketGood.purchase_price, MarketGood.trade_volume,
-                   MarketGood.supply, MarketRow.updated_at)
-            .join(MarketRow, MarketRow.waypoint_symbol == MarketGood.waypoint_symbol)
-            .where(MarketRow.system_symbol == system, MarketGood.symbol.in_([good, "FUEL"]),
-                   MarketGood.purchase_price.is_not(None))
-        ).all()
-    sources: list[Source] = []
-    fuel: list[int] = []
-    for waypoint, symbol, price, volume, supply, updated in rows:
-        if price is None:
-            continue
-        if symbol == "FUEL":
-            fuel.append(int(price))
-        if symbol == good and waypoint in positions:
-            sources.append(Source(waypoint, positions[waypoint], int(price), int(volume or 0), supply,
-                                  max(0.0, (now - updated).total_seconds())))
-    fuel_price = statistics.median(fuel) / FUEL_PER_MARKET_UNIT if fuel else DEFAULT_FUEL_PRICE
-    return sorted(sources, key=lambda s: s.waypoint), float(fuel_price)
 
 
 def decision_view(decision: Decision) -> dict[str, Any]:

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from spacetraders.api import SpaceTradersClient
 from spacetraders.api.errors import ApiError
-from spacetraders.application.contracts import DEFAULT_FUEL_PRICE, FUEL_PER_MARKET_UNIT
 from spacetraders.application.universe import parse_system_symbol, parse_waypoint_symbol
 from spacetraders.domain.navigation import system_of
 from spacetraders.domain.trade_planning import MarketQuote, ShipProfile, TradePlan, rank_lanes
 from spacetraders.errors import ConfigError, NotFound
+from spacetraders.operations.contract_data import DEFAULT_FUEL_PRICE, FUEL_PER_MARKET_UNIT
 from spacetraders.persistence.models import MarketGood, MarketPriceHistory, MarketRow, WaypointRow
 
 FUEL = "FUEL"

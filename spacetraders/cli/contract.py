@@ -12,14 +12,15 @@ from rich.table import Table
 
 from spacetraders.api.client import SpaceTradersClient
 from spacetraders.application import contracts as uc
+from spacetraders.application.contract_run import ContractRunRequest, start_contract_run
 from spacetraders.application.universe import parse_ship_symbol
 from spacetraders.cli.context import AppContext, app_context
-from spacetraders.cli.numbers import int_option
+from spacetraders.cli.numbers import finite_float, int_option
 from spacetraders.clock import utcnow
 from spacetraders.domain.contract_pricing import PricingParams
 from spacetraders.persistence.models import Player
 
-app = typer.Typer(help="Contracts: list, show, accept, negotiate, deliver, fulfil, evaluate.", no_args_is_help=True)
+app = typer.Typer(help="Contracts: list, show, accept, negotiate, deliver, fulfil, evaluate, run.", no_args_is_help=True)
 T = TypeVar("T")
 
 
@@ -182,6 +183,43 @@ def evaluate(
             console.print(f"skipped {note}")
 
     app.emit(view, render)
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    ship: str = typer.Option(..., "--ship", help="The ship that runs the contracts."),
+    count: Optional[int] = int_option(None, "--count", low=1, high=1_000_000,
+                                      help="Contracts to fulfil, then stop (default 1)."),
+    forever: bool = typer.Option(False, "--forever", help="Keep taking contracts until stopped."),
+    max_spend: Optional[int] = int_option(None, "--max-spend", low=0, high=10**15,
+                                          help="Never spend more than this on one contract (goods and fuel)."),
+    reserve: int = int_option(0, "--reserve", low=0, high=10**15, help="Never let the agent's credits drop below this."),
+    min_profit: int = int_option(0, "--min-profit", low=0, high=10**15,
+                                 help="Leave a contract whose expected profit is below this to a person."),
+    max_age: str = typer.Option("1h", "--max-age", help="Price from market data no older than this (e.g. 45m, 1h)."),
+    time_scale: float = typer.Option(1.0, "--time-scale", parser=finite_float(0.001, 100_000), hidden=True,
+                                     help="Game seconds per real second of a time-scaled simulator."),
+) -> None:
+    """Run contracts with a ship as a container: negotiate, price, accept, buy, deliver, fulfil."""
+    app = app_context(ctx)
+    request = ContractRunRequest.parse(ship=ship, count=count, forever=forever, max_spend=max_spend,
+                                       reserve=reserve, min_profit=min_profit, max_age=max_age,
+                                       time_scale=time_scale)
+    db = app.database()
+    outcome, _ = _call(app, lambda api, p: start_contract_run(db, api, request, player_id=p.player_id, now=utcnow()))
+
+    def render(console: Console) -> None:
+        p = outcome.params
+        runs = "until stopped" if p["count"] < 0 else f"{p['count']} contract(s)"
+        console.print(f"container {outcome.container_id} runs {runs} with {outcome.ship} "
+                      f"(reserve {p['reserve']:,}, max spend {'-' if p['max_spend'] is None else format(p['max_spend'], ',')}, "
+                      f"min profit {p['min_profit']:,}, max age {_duration(p['max_age_seconds'])})", soft_wrap=True)
+        console.print(f"follow it with `spacetraders container inspect {outcome.container_id}`")
+        for note in outcome.notes:
+            console.print(note)
+
+    app.emit(outcome.as_dict(), render)
 
 
 # -- rendering ---------------------------------------------------------------------------

@@ -44,7 +44,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "ledger": LazyCommand("spacetraders.cli.ledger", "app", "The ledger: every credit change the bot caused."),
     "trade": LazyCommand("spacetraders.cli.trade", "app", "Trading: run a ship on the best lanes the scouted prices show."),
     "contract": LazyCommand(
-        "spacetraders.cli.contract", "app", "Contracts: list, show, accept, negotiate, deliver, fulfil, evaluate."
+        "spacetraders.cli.contract", "app", "Contracts: list, show, accept, negotiate, deliver, fulfil, evaluate, run."
     ),
 }
 

@@ -19,6 +19,7 @@ MODULES = (
     "spacetraders.operations.scout_tour",
     "spacetraders.operations.navigate",
     "spacetraders.operations.ship_purchase",
+    "spacetraders.operations.contract_run",
     "spacetraders.operations.trade_run",
 )
 
