@@ -7,7 +7,6 @@ Everything reads the latest snapshots (`market_goods`, `markets`) and the append
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -19,11 +18,12 @@ from sqlalchemy.orm import Session
 from spacetraders.api import SpaceTradersClient
 from spacetraders.api.errors import ApiError
 from spacetraders.application.universe import parse_system_symbol, parse_waypoint_symbol
+from spacetraders.domain.fuel import tank_unit_price
 from spacetraders.domain.navigation import system_of
 from spacetraders.domain.trade_planning import MarketQuote, ShipProfile, TradePlan, rank_lanes
 from spacetraders.errors import ConfigError, NotFound
-from spacetraders.operations.contract_data import DEFAULT_FUEL_PRICE, FUEL_PER_MARKET_UNIT
-from spacetraders.persistence.models import MarketGood, MarketPriceHistory, MarketRow, WaypointRow
+from spacetraders.persistence.markets import load_quotes
+from spacetraders.persistence.models import MarketPriceHistory, MarketRow, WaypointRow
 
 FUEL = "FUEL"
 MAX_LIMIT = 1000
@@ -43,28 +43,9 @@ def parse_good(text: str) -> str:
 # -- quotes --------------------------------------------------------------------------------
 
 
-def load_quotes(session: Session, *, system: str | None = None, good: str | None = None) -> list[MarketQuote]:
-    """Every stored (market, good) row as a quote, stamped with the time it was read."""
-    query = (
-        select(MarketGood)
-        .join(MarketRow, MarketRow.waypoint_symbol == MarketGood.waypoint_symbol)
-        .order_by(MarketGood.waypoint_symbol, MarketGood.symbol)
-    )
-    if system is not None:
-        query = query.where(MarketRow.system_symbol == system)
-    if good is not None:
-        query = query.where(MarketGood.symbol == good)
-    return [
-        MarketQuote(g.waypoint_symbol, g.symbol, g.purchase_price, g.sell_price, int(g.trade_volume or 0),
-                    g.supply, g.activity, g.updated_at, g.type)
-        for g in session.scalars(query)
-    ]
-
-
 def fuel_price(quotes: Iterable[MarketQuote]) -> float:
-    """Credits per tank unit: the median stored FUEL ask, per 100 tank units."""
-    asks = [q.purchase_price for q in quotes if q.good == FUEL and q.purchase_price is not None]
-    return statistics.median(asks) / FUEL_PER_MARKET_UNIT if asks else DEFAULT_FUEL_PRICE
+    """Credits per tank unit from the stored FUEL asks (`domain.fuel.tank_unit_price`)."""
+    return tank_unit_price(q.purchase_price for q in quotes if q.good == FUEL)
 
 
 def coordinates(session: Session, systems: Iterable[str]) -> dict[str, tuple[int, int]]:
@@ -108,7 +89,7 @@ def find_good(session: Session, good: str, *, system: str | None, max_age: timed
     system = parse_system_symbol(system) if system else None
     listings: list[Listing] = []
     stale = 0
-    for q in load_quotes(session, system=system, good=symbol):
+    for q in load_quotes(session, systems=None if system is None else [system], good=symbol):
         age = max(0.0, (now - q.observed_at).total_seconds())
         if max_age is not None and age > max_age.total_seconds():
             stale += 1
@@ -207,9 +188,9 @@ def spreads(
     else:
         systems = sorted(set(session.scalars(select(MarketRow.system_symbol))))
     lanes: list[TradePlan] = []
-    price = DEFAULT_FUEL_PRICE
+    price = tank_unit_price(())
     for sys in systems:
-        quotes = load_quotes(session, system=sys)
+        quotes = load_quotes(session, systems=[sys])
         coords = coordinates(session, [sys])
         price = fuel_price(quotes)
         lanes += _rank(quotes, coords, ship, now, max_age, price, min_profit, symbol)

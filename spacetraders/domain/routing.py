@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from spacetraders.domain.fuel import FUEL_PER_MARKET_UNIT
 from spacetraders.domain.navigation import FlightMode, Point, distance, fuel_cost, system_of, travel_time
 
 
@@ -38,7 +39,6 @@ _MODES: dict[ModeChoice, tuple[FlightMode, ...]] = {
 }
 
 NAVIGATE, JUMP = "navigate", "jump"
-FUEL_PER_MARKET_UNIT = 100  # a refuel buys market units of FUEL, each 100 units of the tank
 
 
 class Unreachable(ValueError):

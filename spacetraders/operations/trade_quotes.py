@@ -8,12 +8,11 @@ reads the simulator's true state, a naive baseline) behind the same two methods.
 from __future__ import annotations
 
 import asyncio
-import statistics
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from spacetraders.domain.fuel import tank_unit_price
 from spacetraders.domain.navigation import system_of
-from spacetraders.domain.routing import FUEL_PER_MARKET_UNIT
 from spacetraders.domain.trade_planning import (
     ImpactModel,
     MarketQuote,
@@ -23,15 +22,13 @@ from spacetraders.domain.trade_planning import (
     hop,
     sell_revenue,
 )
-from spacetraders.errors import NotFound
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.markets import list_markets, market_with_goods
+from spacetraders.persistence.markets import load_quotes
 
 if TYPE_CHECKING:
     from spacetraders.operations.trade_run import TradeRun
 
 FUEL = "FUEL"
-DEFAULT_FUEL_ASK = 72  # obs: FUEL 72/68 at an exchange, when no market of the systems stored it
 
 
 class ScoutedPlanner:
@@ -82,24 +79,11 @@ def best_outlet(quotes: list[MarketQuote], run: TradeRun, good: str, units: int,
 
 
 def fuel_price(quotes: list[MarketQuote]) -> float:
-    """Credits per unit of tank: the median stored FUEL ask over 100 (a market unit fills 100)."""
-    asks = [q.purchase_price for q in quotes if q.good == FUEL and q.purchase_price]
-    return (statistics.median(asks) if asks else DEFAULT_FUEL_ASK) / FUEL_PER_MARKET_UNIT
+    """Credits per tank unit from the stored FUEL asks."""
+    return tank_unit_price(q.purchase_price for q in quotes if q.good == FUEL)
 
 
 def stored_quotes(db: Database, systems: tuple[str, ...]) -> list[MarketQuote]:
-    """Every stored price of the systems' markets, with when it was read."""
-    quotes: list[MarketQuote] = []
+    """Every stored price of the systems' markets that can be traded in tranches, with when it was read."""
     with db.read() as session:
-        for system in systems:
-            for summary in list_markets(session, system):
-                try:
-                    view = market_with_goods(session, summary.waypoint_symbol)
-                except NotFound:
-                    continue
-                for g in view.goods:
-                    if not g.trade_volume:
-                        continue
-                    quotes.append(MarketQuote(view.waypoint_symbol, g.symbol, g.purchase_price, g.sell_price,
-                                              g.trade_volume, g.supply, g.activity, view.updated_at, g.type))
-    return quotes
+        return [q for q in load_quotes(session, systems=systems) if q.trade_volume > 0]

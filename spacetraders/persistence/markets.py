@@ -16,12 +16,33 @@ from sqlalchemy.orm import Session
 
 from spacetraders.api.models import Market
 from spacetraders.domain.navigation import system_of
+from spacetraders.domain.trade_planning import MarketQuote
 from spacetraders.errors import NotFound
 from spacetraders.persistence.models import MarketGood, MarketPriceHistory, MarketRow
 from spacetraders.persistence.universe import upsert_rows
 
 FUEL = "FUEL"
 FUEL_SOLD_AS = ("EXPORT", "EXCHANGE")
+
+
+def load_quotes(
+    session: Session, *, systems: Iterable[str] | None = None, good: str | None = None
+) -> list[MarketQuote]:
+    """Every stored (market, good) row as the planner's quote, stamped with the time it was read."""
+    query = (
+        select(MarketGood)
+        .join(MarketRow, MarketRow.waypoint_symbol == MarketGood.waypoint_symbol)
+        .order_by(MarketGood.waypoint_symbol, MarketGood.symbol)
+    )
+    if systems is not None:
+        query = query.where(MarketRow.system_symbol.in_(sorted(set(systems))))
+    if good is not None:
+        query = query.where(MarketGood.symbol == good)
+    return [
+        MarketQuote(g.waypoint_symbol, g.symbol, g.purchase_price, g.sell_price, int(g.trade_volume or 0),
+                    g.supply, g.activity, g.updated_at, g.type)
+        for g in session.scalars(query)
+    ]
 
 
 def store_market_snapshot(session: Session, market: Market, *, player_id: int | None, now: datetime) -> int:
