@@ -44,6 +44,7 @@ class TradeBook:
     phase: str = "starting"
     plan: str = ""
     next_stop: str | None = None
+    route: list[str] = field(default_factory=list)  # the trip's stops, for the map
     cargo: dict[str, int] = field(default_factory=dict)
     basis: dict[str, int] = field(default_factory=dict)  # credits paid for the units of each good held
     bought: int = 0  # credits spent on cargo by this run
@@ -58,7 +59,7 @@ class TradeBook:
 
     def as_state(self) -> dict[str, Any]:
         return {
-            "phase": self.phase, "trip": self.trip, "plan": self.plan, "next_stop": self.next_stop,
+            "phase": self.phase, "trip": self.trip, "plan": self.plan, "next_stop": self.next_stop, "route": list(self.route),
             "cargo": dict(self.cargo), "basis": dict(self.basis), "in_flight": self.in_flight,
             "bought": self.bought, "sold": self.sold, "net": self.sold - self.bought, "fills": self.fills,
             "breaches": self.breaches, "credits": self.credits,
@@ -70,7 +71,7 @@ class TradeBook:
             return cls()
         return cls(
             trip=int(state.get("trip", 0)), phase=str(state.get("phase", "starting")), plan=str(state.get("plan", "")),
-            next_stop=state.get("next_stop"), cargo={str(k): int(v) for k, v in (state.get("cargo") or {}).items()},
+            next_stop=state.get("next_stop"), route=[str(w) for w in state.get("route") or []], cargo={str(k): int(v) for k, v in (state.get("cargo") or {}).items()},
             basis={str(k): int(v) for k, v in (state.get("basis") or {}).items()},
             bought=int(state.get("bought", 0)), sold=int(state.get("sold", 0)), fills=int(state.get("fills", 0)),
             breaches=int(state.get("breaches", 0)), credits=state.get("credits"),

@@ -154,6 +154,7 @@ class TradeRun:
                 continue
             self.book.trip += 1
             self.book.plan = describe(plan)
+            self.book.route = [self.ship.nav.waypoint_symbol, *(stop.waypoint for stop in plan.stops)]
             ctx.log.info("Trip %d: %s (expected profit %d, %.0f/h, data age %.0fs)", self.book.trip,
                          self.book.plan, plan.expected_profit, plan.profit_per_hour, plan.data_age_s)
             await self._follow(plan)
@@ -182,6 +183,7 @@ class TradeRun:
                 self.ctx.log.warning("The game refused a trade at %s (%s): ending the trip", stop.waypoint, exc)
                 return
         self.book.next_stop = None
+        self.book.route = []
 
     async def _trade(self, stop: TradeStop, market: Market) -> bool:
         """The stop's actions in order; False when a quote crossed its limit (or a stop was asked)."""

@@ -104,7 +104,10 @@ def test_a_restart_after_a_buy_sells_what_it_holds_and_never_buys_twice(world: W
     world.run(trade_run.run_trade, params(ship), ctx_hook=contexts.append)
     held = dict(world.sim_ship(ship).cargo)
     assert held, "stopped after the first purchase: the hold carries it"
-    assert progress(world)["cargo"] == held
+    stopped = progress(world)
+    assert stopped["cargo"] == held
+    # The map draws the interrupted trip: from where it started through its stops.
+    assert stopped["next_stop"] in stopped["route"] and len(stopped["route"]) >= 2
     before = goods(ledger_fills(ledger(world)))
     world.run(trade_run.run_trade, params(ship, trips=2), restart_count=1)
     fills = ledger_fills(ledger(world))
