@@ -19,11 +19,21 @@ from spacetraders.api.trade_models import Cargo, Contract, ContractDelivery
 from spacetraders.application.ledger import LedgerEntry, entry_for_contract, record_entry
 from spacetraders.application.ship_actions import driving_container
 from spacetraders.application.universe import system_waypoints
-from spacetraders.domain.contract_pricing import Decision, PricingParams, ShipState, Terms, evaluate
+from spacetraders.domain.contract_pricing import (
+    Decision,
+    PricingParams,
+    ShipState,
+    Terms,
+    evaluate,
+    priced_as_flown,
+    stops_of,
+)
 from spacetraders.domain.durations import parse_duration
 from spacetraders.domain.navigation import Point, system_of
+from spacetraders.domain.routing import Unreachable
 from spacetraders.errors import ConfigError, SpacetradersError
 from spacetraders.operations.contract_data import stored_sources
+from spacetraders.operations.fuel_as_flown import refuels_as_flown
 from spacetraders.persistence.database import Database
 
 
@@ -287,6 +297,12 @@ async def price_contract(
         speed=ship.engine_speed,
     )
     decision = evaluate(terms, sources, state, fuel_price=fuel_price, params=params)
+    if decision.plan is not None:  # the fuel as the run will fly it (the same figure `contract run` checks)
+        try:
+            fuel = await refuels_as_flown(db, api, ship, stops_of(decision.plan, terms.destination), now=now)
+        except Unreachable as exc:
+            return contract, Decision(False, f"the plan's stops cannot be flown: {exc}", decision.plan), {}
+        decision = priced_as_flown(decision, fuel, terms.seconds_to_deadline, params)
     inputs = {
         "terms": asdict(terms),
         "ship": asdict(state),

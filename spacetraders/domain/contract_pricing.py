@@ -11,13 +11,16 @@ and whether to take it. The model (ECONOMY.md §12.3, §17, §18):
   Between trips the ask is assumed not to recover (conservative: half-lives are hours).
 - The hold bounds each trip: ship -> source -> destination, then (destination -> source ->
   destination) for every further load. Legs fly CRUISE when the tank holds the leg, else
-  DRIFT; the ship is assumed to refuel at every stop (fuel is paid at `fuel_price`).
+  DRIFT, and their burn is paid at `fuel_price`: a first guess to rank the sources. The
+  best plan is then priced as flown (`priced_as_flown`: the navigation's real routes and
+  refuels, whole market units at each stop's ask), which is what the decision stands on.
 - Time: every leg's travel time plus `stop_seconds` per stop (dock, trade, deliver), then
   multiplied by `1 + deadline_margin` must fit before the deadline.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -206,9 +209,36 @@ def evaluate(
     if best.profit < params.min_profit:
         return Decision(False, f"expected profit {best.profit:,} is below the minimum {params.min_profit:,}",
                         best, tuple(skipped))
-    where = f"buy at {best.source}, " if best.source else ""
-    return Decision(True, f"{where}expected profit {best.profit:,} in {best.trips} trip(s), "
-                          f"{_duration(best.seconds)} of {_duration(terms.seconds_to_deadline)}", best, tuple(skipped))
+    return Decision(True, _take_reason(best, terms.seconds_to_deadline), best, tuple(skipped))
+
+
+def _take_reason(plan: Plan, seconds_to_deadline: float) -> str:
+    where = f"buy at {plan.source}, " if plan.source else ""
+    return (f"{where}expected profit {plan.profit:,} in {plan.trips} trip(s), "
+            f"{_duration(plan.seconds)} of {_duration(seconds_to_deadline)}")
+
+
+def stops_of(plan: Plan, destination: str) -> list[str]:
+    """The waypoints the ship flies to in turn to carry out `plan` (source then destination, per trip)."""
+    return [destination] if plan.source is None else [plan.source, destination] * plan.trips
+
+
+def priced_as_flown(decision: Decision, fuel_credits: int, seconds_to_deadline: float,
+                    params: PricingParams) -> Decision:
+    """`decision` with its plan's fuel priced as the flights will pay it (`fuel_credits`: the
+    navigation's routes and partial refuels in whole market units, `operations.fuel_as_flown`)
+    instead of the burn at the median price, and the profit gate decided again on that figure
+    (the time gate stands). `contract evaluate` and `contract run` both decide so."""
+    plan = decision.plan
+    if plan is None:
+        return decision
+    plan = dataclasses.replace(plan, fuel_cost=fuel_credits, profit=plan.profit + plan.fuel_cost - fuel_credits)
+    if plan.seconds_with_margin > seconds_to_deadline:
+        return dataclasses.replace(decision, plan=plan)  # refused for time: the fuel changes nothing
+    if plan.profit < params.min_profit:
+        return Decision(False, f"expected profit {plan.profit:,} with the flights' refuels ({fuel_credits:,}) is "
+                               f"below the minimum {params.min_profit:,}", plan, decision.skipped)
+    return Decision(True, _take_reason(plan, seconds_to_deadline), plan, decision.skipped)
 
 
 def _duration(seconds: float) -> str:

@@ -12,6 +12,7 @@ connected gates; the ship waits each jump's cooldown before the next one.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import math
@@ -93,6 +94,7 @@ class Leg:
     fuel_after: int = 0
     fee: int | None = None  # jump fee (credits) when known
     refuel_cost: int | None = None  # credits for the refuel when the seller's price is known
+    ask: int | None = None  # the origin's FUEL price per market unit, when it sells fuel and the price is known
 
     @property
     def cost_unknown(self) -> bool:
@@ -102,7 +104,7 @@ class Leg:
         return {"kind": self.kind, "origin": self.origin, "destination": self.destination,
                 "mode": str(self.mode) if self.mode else None, "seconds": self.seconds, "fuel": self.fuel,
                 "refuel": self.refuel, "refuel_cost": self.refuel_cost, "fuel_after": self.fuel_after,
-                "fee": self.fee}
+                "fee": self.fee, "ask": self.ask}
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,9 @@ class Route:
     origin: str
     destination: str
     legs: tuple[Leg, ...]
+    # Fuel the ship needs on arrival to reach a fuel seller from the destination (0 when the
+    # destination sells fuel): what the last refuel stop must leave in the tank for the next flight.
+    reserve: int = 0
 
     @property
     def seconds(self) -> int:
@@ -170,7 +175,21 @@ def plan_route(
     if route is None:
         raise Unreachable(f"{destination} cannot be reached from {ship.waypoint} with {ship.fuel}/{ship.capacity} "
                           "fuel, even drifting, through the known fuel sellers")
-    return route
+    return dataclasses.replace(route, reserve=leaving_fuel(destination, sites, ship.capacity))
+
+
+def leaving_fuel(waypoint: str, sites: Mapping[str, Site], capacity: int) -> int:
+    """Fuel a ship at `waypoint` needs to reach the nearest known fuel seller of its system
+    (CRUISE if a tank holds it, else one DRIFT hop); 0 at a seller, a full tank when none is known."""
+    here = sites[waypoint]
+    if capacity <= 0 or here.sells_fuel:
+        return 0
+    costs = [fuel_cost(distance(here.point, s.point), FlightMode.CRUISE, capacity) for s in sites.values()
+             if s.sells_fuel and system_of(s.symbol) == system_of(waypoint)]
+    if not costs:
+        return capacity
+    cheapest = min(costs)
+    return cheapest if cheapest <= capacity else fuel_cost(0, FlightMode.DRIFT, capacity)
 
 
 def _crosses(a: str, b: str) -> bool:
@@ -302,7 +321,8 @@ def _moves(
             burn = fuel_cost(dist, mode, ship.capacity)
             seconds = travel_time(dist, ship.speed, mode)
             leg = Leg(NAVIGATE, label.node, other, mode, seconds, burn, bought, fuel - burn,
-                      refuel_cost=refuel_cost(bought, here.fuel_price))
+                      refuel_cost=refuel_cost(bought, here.fuel_price),
+                      ask=here.fuel_price if here.sells_fuel else None)
             yield (label.seconds + seconds, label.bought + bought, other, fuel - burn, label.legs + (leg,))
 
 
@@ -314,7 +334,7 @@ def refuel_cost(units: int, price: int | None) -> int | None:
 
 
 def _with_fuel(legs: Sequence[Leg], fuel: int) -> list[Leg]:
-    return [Leg(leg.kind, leg.origin, leg.destination, leg.mode, leg.seconds, 0, 0, fuel, leg.fee) for leg in legs]
+    return [dataclasses.replace(leg, fuel=0, refuel=0, fuel_after=fuel) for leg in legs]
 
 
 def _fastest(dist: float, fuel: int, capacity: int, modes: Sequence[FlightMode]) -> FlightMode | None:

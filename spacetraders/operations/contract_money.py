@@ -11,16 +11,16 @@ cut is logged and counted in the progress (`breaches_avoided`).
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from spacetraders.api.trade_models import Contract, ContractDelivery, ContractResult
+from spacetraders.domain.fuel import market_units
 from spacetraders.domain.navigation import system_of
 from spacetraders.operations.base import ContainerContext
-from spacetraders.operations.contract_data import FUEL_PER_MARKET_UNIT
+from spacetraders.operations.fuel_as_flown import DEFAULT_FUEL_ASK
 from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
 from spacetraders.operations.route_data import stored_asks
 from spacetraders.persistence.ledger import LedgerEntry, LedgerFilter, LedgerKind, list_entries
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from spacetraders.operations.navigate import Navigation
 
 COMMAND_TYPE = "ContractCommand"
-DEFAULT_FUEL_ASK = 100  # per market unit, when no FUEL price is stored (the simulator's are ~70)
 SPEND_KINDS = (LedgerKind.PURCHASE, LedgerKind.REFUEL, LedgerKind.JUMP)
 
 
@@ -195,14 +194,13 @@ class ContractMoney:
         self.ctx.log.info("Fulfilled contract %s: +%d (credits %d); %d fulfilled by this run", contract.id,
                           contract.on_fulfilled, self.credits, self.state["fulfilled"])
 
-    async def refuel(self, flight: Navigation, system_waypoints: Iterable[str]) -> None:
-        """A refuel the flight asked for on the way, within the guards."""
+    async def refuel(self, flight: Navigation, system_waypoints: Iterable[str], units: int) -> None:
+        """A refuel of `units` tank units the flight asked for on the way, within the guards
+        (a cut ends the run only at zero: a partial refuel would strand the ship)."""
         api, symbol = self.ctx.api, self.ship_symbol
         await flight._save(await api.dock(symbol))
-        ship = flight.ship
-        here = ship.nav.waypoint_symbol
-        market_units = math.ceil((ship.fuel.capacity - ship.fuel.current) / FUEL_PER_MARKET_UNIT)
-        await self.guarded(market_units, await self._fuel_ask(here, system_waypoints), "FUEL")
+        here = flight.ship.nav.waypoint_symbol
+        await self.guarded(market_units(units), await self._fuel_ask(here, system_waypoints), "FUEL")
 
         def entry(r: Any) -> LedgerEntry:
             units = r.units or None
@@ -214,7 +212,7 @@ class ContractMoney:
             self.progress.save(uow)
 
         result = await self.steps.run(StepIntent(StepKind.REFUEL, symbol, good="FUEL", waypoint_symbol=here),
-                                      lambda: api.refuel(symbol), entry, also)
+                                      lambda: api.refuel(symbol, units=units), entry, also)
         self.credits = result.credits
         self.ctx.log.info("Refuelled at %s for %d (credits %d)", here, result.price, self.credits)
         await flight._save(await api.orbit(symbol))

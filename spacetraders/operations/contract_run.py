@@ -31,13 +31,23 @@ from typing import Any
 from spacetraders.api.errors import ApiError
 from spacetraders.api.models import Market, Ship, TradeGood
 from spacetraders.api.trade_models import Contract, ContractDelivery
-from spacetraders.domain.contract_pricing import Decision, Plan, PricingParams, ShipState, Source, Terms, evaluate
+from spacetraders.domain.contract_pricing import (
+    Decision,
+    PricingParams,
+    ShipState,
+    Source,
+    Terms,
+    evaluate,
+    priced_as_flown,
+    stops_of,
+)
 from spacetraders.domain.navigation import Point, system_of
 from spacetraders.domain.routing import Unreachable
 from spacetraders.operations.base import ContainerContext
 from spacetraders.operations.contract_data import stored_sources
-from spacetraders.operations.contract_flight import FLIGHT_MODE, ContractFlight, refuels_as_flown
+from spacetraders.operations.contract_flight import FLIGHT_MODE, ContractFlight
 from spacetraders.operations.contract_money import COMMAND_TYPE, ContractMoney, Progress, RunEnded
+from spacetraders.operations.fuel_as_flown import refuels_as_flown
 from spacetraders.operations.navigate import DOCKED, NavigateParams
 from spacetraders.operations.registry import register
 from spacetraders.operations.route_data import MARKETPLACE, system_waypoints
@@ -148,17 +158,13 @@ class ContractRun:
                                   replans=0)
             self.state.update(phase="pricing", next_stop=None)
             await self.progress.checkpoint()
-            decision = await self._price(contract, line, for_decision=True)
+            decision = await self._as_flown(contract, line, await self._price(contract, line, for_decision=True))
             profit = decision.plan.profit if decision.plan is not None else None
             if not decision.take:
                 raise RunEnded(f"contract {contract.id} left for a person: {decision.reason}"
                                + (f" (expected profit {profit:,})" if profit is not None else ""))
-            assert decision.plan is not None
-            fuel = await self._refuels_of(decision.plan, line)
-            profit = decision.plan.profit + decision.plan.fuel_cost - fuel
-            if profit < self.p.min_profit:
-                raise RunEnded(f"contract {contract.id} left for a person: expected profit {profit:,} with the "
-                               f"flights' refuels ({fuel:,}) is below the minimum {self.p.min_profit:,}")
+            assert decision.plan is not None and profit is not None
+            fuel = decision.plan.fuel_cost  # as flown: the same figure `contract evaluate` shows
             cost = decision.plan.goods_cost + fuel
             over = self.money.over_guards(cost, 0 if contract.accepted else contract.on_accepted)
             if over:
@@ -237,13 +243,20 @@ class ContractRun:
             await self._go(target, dock=False)
             await self._read_market(target)
 
-    async def _refuels_of(self, plan: Plan, line: ContractDelivery) -> int:
-        stops = [line.destination_symbol] if plan.source is None else (
-            [plan.source, line.destination_symbol] + [plan.source, line.destination_symbol] * (plan.trips - 1))
+    async def _as_flown(self, contract: Contract, line: ContractDelivery, decision: Decision) -> Decision:
+        """The decision with its plan's fuel priced as these flights will pay it (as `contract evaluate`)."""
+        if decision.plan is None:
+            return decision
+        stops = stops_of(decision.plan, line.destination_symbol)
         try:
-            return await refuels_as_flown(self.ctx, self.ship_now, stops)
+            fuel = await refuels_as_flown(self.ctx.db, self.ctx.api, self.ship_now, stops, now=self.ctx.clock.now())
         except Unreachable as exc:
             raise RunEnded(f"the plan's stops cannot be flown: {exc}") from None
+        return priced_as_flown(decision, fuel, self._seconds_left(contract), self.pricing)
+
+    def _seconds_left(self, contract: Contract) -> float:
+        # the plan counts game seconds; a time-scaled server's deadlines are real ones
+        return (contract.deadline - self._now()).total_seconds() * self.p.time_scale
 
     async def _inputs(self, contract: Contract, line: ContractDelivery) -> tuple[Terms, ShipState, list[Source], float]:
         """What pricing needs, as the server and the stored markets say now."""
@@ -261,8 +274,7 @@ class ContractRun:
             good=line.trade_symbol, destination=line.destination_symbol,
             destination_at=self.positions[line.destination_symbol], units_remaining=max(0, line.units_remaining),
             pay_on_accept=0 if contract.accepted else contract.on_accepted, pay_on_fulfil=contract.on_fulfilled,
-            # the plan counts game seconds; a time-scaled server's deadlines are real ones
-            seconds_to_deadline=(contract.deadline - now).total_seconds() * self.p.time_scale,
+            seconds_to_deadline=self._seconds_left(contract),
         )
         state = ShipState(waypoint=ship.nav.waypoint_symbol, at=self.positions[ship.nav.waypoint_symbol],
                           hold=cargo.capacity - (cargo.units - aboard), units_aboard=aboard,

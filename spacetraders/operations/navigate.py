@@ -4,7 +4,8 @@ Every start (first run, restart, recovery) reads the ship, waits for a flight in
 to land, and plans again from where the ship really is: a restarted navigation resumes
 from its current position and never repeats a leg or a jump already made (the server's
 nav state, not our progress, says what was done). Legs run one by one: refuel first where
-the plan says so (dock, refuel, orbit), set the leg's flight mode, navigate, sleep until
+the plan says so (dock, refuel, orbit; only the fuel the route needs up to its next refuel
+stop, in whole market units: `domain/refuel_plan.py`), set the leg's flight mode, navigate, sleep until
 arrival (stop-aware); a jump waits out the reactor cooldown first. A leg the server refuses
 for fuel or cooldown reasons triggers a fresh plan; a few such re-plans in a row fail the
 container and the supervisor's restart policy takes over.
@@ -30,6 +31,7 @@ from spacetraders.api.errors import (
 )
 from spacetraders.api.models import Fuel, RefuelResult, Ship, ShipNav
 from spacetraders.domain.navigation import FlightMode
+from spacetraders.domain.refuel_plan import refuel_units
 from spacetraders.domain.routing import JUMP, Leg, ModeChoice, Route, Unreachable
 from spacetraders.operations.base import ContainerContext
 from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
@@ -94,12 +96,12 @@ class Navigation:
             ctx.log.info("Route %s -> %s: %d leg(s), %d jump(s), %d refuel(s), ~%ds (plan %d)", route.origin,
                          route.destination, len(route.legs), route.jumps, route.refuels, route.seconds, attempt)
             try:
-                for i, leg in enumerate(route.legs, start=1):
+                for i, leg in enumerate(route.legs):
                     if ctx.stopping:
                         return
-                    ctx.log.info("Leg %d/%d: %s %s -> %s%s", i, len(route.legs), leg.kind, leg.origin,
+                    ctx.log.info("Leg %d/%d: %s %s -> %s%s", i + 1, len(route.legs), leg.kind, leg.origin,
                                  leg.destination, f" ({leg.mode})" if leg.mode else "")
-                    if not await (self._jump(leg) if leg.kind == JUMP else self._fly(leg)):
+                    if not await (self._jump(leg) if leg.kind == JUMP else self._fly(route, i)):
                         return
             except (InsufficientFuelError, CooldownError, InTransitError, AlreadyAtDestinationError) as exc:
                 ctx.log.warning("Leg refused (%s); planning again from where the ship is", exc)
@@ -120,10 +122,11 @@ class Navigation:
 
     # -- legs ------------------------------------------------------------------------------
 
-    async def _fly(self, leg: Leg) -> bool:
-        api, symbol = self.ctx.api, self.p.ship_symbol
-        if leg.refuel and self.ship.fuel.current < self.ship.fuel.capacity:
-            await self._refuel()
+    async def _fly(self, route: Route, i: int) -> bool:
+        api, symbol, leg = self.ctx.api, self.p.ship_symbol, route.legs[i]
+        units = refuel_units(route, i, self.ship.fuel.current, self.ship.fuel.capacity)
+        if units:
+            await self._refuel(units)
         if self.ship.nav.status == DOCKED:
             await self._save(await api.orbit(symbol))
         mode = FlightMode(leg.mode or FlightMode.CRUISE)
@@ -138,7 +141,8 @@ class Navigation:
         await asyncio.to_thread(write)
         return await self._land()
 
-    async def _refuel(self) -> None:
+    async def _refuel(self, units: int) -> None:
+        """Buy `units` of tank (the route's need to its next refuel stop, `refuel_plan`)."""
         api, symbol = self.ctx.api, self.p.ship_symbol
         await self._save(await api.dock(symbol))
         waypoint = self.ship.nav.waypoint_symbol
@@ -150,7 +154,7 @@ class Navigation:
 
         refuel = await self.money.run(
             StepIntent(StepKind.REFUEL, symbol, good="FUEL", waypoint_symbol=waypoint),
-            lambda: api.refuel(symbol), entry, also=lambda uow, r: self._store(uow, fuel=r.fuel))
+            lambda: api.refuel(symbol, units=units), entry, also=lambda uow, r: self._store(uow, fuel=r.fuel))
         self.ctx.log.info("Refuelled at %s: %d/%d fuel for %d credits (credits after: %d)",
                           self.ship.nav.waypoint_symbol, refuel.fuel.current, refuel.fuel.capacity,
                           refuel.price, refuel.credits)

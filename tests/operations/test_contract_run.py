@@ -9,10 +9,12 @@ import httpx
 import pytest
 
 from spacetraders.api.models import Market
+from spacetraders.application.contracts import price_contract
+from spacetraders.domain.contract_pricing import PricingParams
 from spacetraders.domain.navigation import FlightMode
+from spacetraders.domain.refuel_plan import flown_bill
 from spacetraders.domain.routing import Leg, Route
 from spacetraders.operations import registry
-from spacetraders.operations.contract_flight import refuel_bill
 from spacetraders.operations.contract_money import RunEnded
 from spacetraders.operations.contract_run import COMMAND_TYPE, ContractRun, ContractRunParams, run_contracts
 from spacetraders.persistence.ledger import LedgerEntry, LedgerFilter, LedgerKind, list_entries, record_entry
@@ -128,6 +130,10 @@ def sim_purchases(world: World, symbol: str, good: str) -> int:
 
 @pytest.mark.parametrize("when", ["after", "before"])
 def test_killed_at_every_step_it_resumes_without_buying_or_delivering_twice(world: World, when: str) -> None:
+    # Stored markets: a restarted run's new API client would otherwise read every unscouted
+    # catalogue again (the fuel sellers are cached per client), and the rate limiter's waits add
+    # up over the restarts until the starting offer expires.
+    scout_everything(world)
     agent = world.sim.agents["SCOUTER"]
     before = agent.credits
     killer = Killer(world.transport, world, when)
@@ -232,25 +238,30 @@ def test_an_ask_that_moved_against_the_plan_re_plans_before_buying(world: World)
     assert sim_fills(world, world.frigate, good) == ledger_fills(world, good)
 
 
-def test_profit_is_checked_again_with_the_fuel_as_flown(world: World) -> None:
+def test_the_decision_stands_on_the_fuel_as_flown(world: World) -> None:
     scout_everything(world)
     world.run(run_contracts, params(world.frigate, min_profit=10**9))
-    planned = int(world.logs.lines[-1].split("expected profit ")[1].split(" ")[0].replace(",", ""))
-    # the pricing's own estimate reaches this minimum; the route's refuels do not
-    world.run(run_contracts, params(world.frigate, min_profit=planned))
     ended = world.logs.lines[-1]
-    assert "with the flights' refuels" in ended and f"below the minimum {planned:,}" in ended, ended
+    assert "with the flights' refuels" in ended, ended
+    as_flown = int(ended.split("expected profit ")[1].split(" ")[0].replace(",", ""))
+    # one credit more than the profit as flown is refused, exactly it is taken
+    world.run(run_contracts, params(world.frigate, min_profit=as_flown + 1))
+    assert f"below the minimum {as_flown + 1:,}" in world.logs.lines[-1], world.logs.lines[-1]
     (contract,) = sim_contracts(world)
     assert not contract.accepted
+    world.run(run_contracts, params(world.frigate, min_profit=as_flown))
+    taking = next(line for line in world.logs.lines if line.startswith("Taking"))
+    assert taking.endswith(f"profit {as_flown:,}") and f"expected profit {as_flown:,}" in taking, taking
+    assert contract.fulfilled
 
 
-def test_refuel_bill_fills_the_tank_in_whole_market_units() -> None:
+def test_the_bill_as_flown_buys_each_stretch_in_whole_market_units() -> None:
     legs = (Leg("navigate", "A", "B", FlightMode.CRUISE, 60, fuel=150, refuel=120),
             Leg("navigate", "B", "C", FlightMode.CRUISE, 60, fuel=100),
             Leg("navigate", "C", "D", FlightMode.CRUISE, 60, fuel=250, refuel=180))
-    credits, tank = refuel_bill(Route("A", "D", legs), tank=30, capacity=400, asks={"A": 70}, default_ask=100)
-    # A: 370 missing -> 4 units at 70; C: 400 - 150 - 100 = 150 left, 250 missing -> 3 units at 100 (no ask)
-    assert credits == 4 * 70 + 3 * 100 and tank == 150
+    credits, tank = flown_bill(Route("A", "D", legs), tank=30, capacity=400, asks={"A": 70}, default_ask=100)
+    # A: 250 to C (+ 13 margin) - 30 aboard -> 3 units at 70, 330; C: 80 left, 263 needed -> 2 units at 100
+    assert credits == 3 * 70 + 2 * 100 and tank == 280 - 250
 
 
 def test_a_stop_unwinds_between_steps_and_the_next_start_resumes(world: World) -> None:
@@ -269,3 +280,22 @@ def test_a_stop_unwinds_between_steps_and_the_next_start_resumes(world: World) -
     assert any(line.startswith(f"Resuming contract {contract.id}") for line in world.logs.lines)
     assert sum(total for _, total in ledger(world)) == world.sim.agents["SCOUTER"].credits - before
     assert sim_fills(world, world.frigate, contract.trade_symbol) == ledger_fills(world, contract.trade_symbol)
+
+
+def test_evaluate_prices_the_fuel_as_the_run_flies_it(world: World) -> None:
+    """`contract evaluate` (application) and `contract run` use one as-flown estimate."""
+    scout_everything(world)
+    (contract,) = sim_contracts(world)
+
+    async def evaluate() -> Any:
+        async with world.client() as api:
+            return await price_contract(world.db, api, contract.id, world.frigate, now=world.clock.now(),
+                                        params=PricingParams(min_profit=10**9))
+
+    # (evaluate reads the time-scaled simulator's deadline as game time: it refuses for time)
+    _, decision, _ = asyncio.run(evaluate())
+    assert decision.plan is not None and decision.plan.fuel_cost > 0
+    world.run(run_contracts, params(world.frigate, min_profit=10**9))
+    ended = world.logs.lines[-1]
+    assert f"with the flights' refuels ({decision.plan.fuel_cost:,})" in ended, ended
+    assert f"(expected profit {decision.plan.profit:,})" in ended
