@@ -16,7 +16,7 @@ everything the ship earned and spent from the end of the previous contract to th
 fulfilment, scouting flights included. Printed per contract and in total, with the ratio
 (target >= 0.9), deadlines missed (accepted, not fulfilled; target 0), guard breaches (a
 ledger row below the reserve or a contract spending more than max-spend; target 0), guard
-cuts the run made (breaches avoided) and API calls per contract.
+cuts the run made (breaches avoided), API calls per contract, and what our refuels cost.
 
     python bench/contracts.py [--seeds 1 2 3 4 5] [--count 3] [--reserve 20000] [--max-spend 150000] [--data-age 45]
 """
@@ -159,6 +159,7 @@ class ContractFigures:
     units: int
     profit: int
     spent: int
+    fuel: int  # of `spent`: refuels
 
 
 def per_contract(world: World) -> tuple[list[ContractFigures], int]:
@@ -169,14 +170,15 @@ def per_contract(world: World) -> tuple[list[ContractFigures], int]:
                       key=lambda r: r.entry_id)
         entries = [(r.kind, r.total, r.reference, r.credits_after) for r in rows]
     by_id = {c.id: c for c in world.sim.contracts._by_agent.get("BENCHER", [])}
-    figures, profit, spent = [], 0, 0
+    figures, profit, spent, fuel = [], 0, 0, 0
     for kind, total, reference, _ in entries:
         profit += total
         spent += -total if total < 0 else 0
+        fuel += -total if kind == "refuel" else 0
         if kind == "contract_fulfilled" and reference is not None:
             c = by_id[reference]
-            figures.append(ContractFigures(reference, c.trade_symbol, c.units_required, profit, spent))
-            profit, spent = 0, 0
+            figures.append(ContractFigures(reference, c.trade_symbol, c.units_required, profit, spent, fuel))
+            profit, spent, fuel = 0, 0, 0
     return figures, min((e[3] for e in entries), default=0)
 
 
@@ -193,9 +195,9 @@ def main() -> None:
     args = parser.parse_args()
     console = Console(width=150)
     table = Table(title=f"contract run vs oracle ({len(args.seeds)} seed(s) x {args.count} contract(s))")
-    for column in ("seed", "#", "good x units (ours / oracle)", "our profit", "oracle profit", "ratio", "our spend"):
+    for column in ("seed", "#", "good x units (ours / oracle)", "our profit", "oracle profit", "ratio", "our spend", "our fuel"):
         table.add_column(column, justify="left" if column.startswith("good") else "right")
-    totals = {"ours": 0, "oracle": 0, "missed": 0, "breaches": 0, "cuts": 0, "calls": 0, "contracts": 0}
+    totals = {"ours": 0, "fuel": 0, "oracle": 0, "missed": 0, "breaches": 0, "cuts": 0, "calls": 0, "contracts": 0}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
@@ -224,8 +226,9 @@ def main() -> None:
                 goods = " / ".join(f"{f.good} x {f.units}" if f else "-" for f in (a, b))
                 ratio = f"{a.profit / b.profit:.2f}" if a and b and b.profit > 0 else "-"
                 table.add_row(str(seed), str(i + 1), goods, f"{a.profit:,}" if a else "-", f"{b.profit:,}" if b else "-",
-                              ratio, f"{a.spent:,}" if a else "-")
+                              ratio, f"{a.spent:,}" if a else "-", f"{a.fuel:,}" if a else "-")
             totals["ours"] += sum(f.profit for f in ours[0])
+            totals["fuel"] += sum(f.fuel for f in ours[0])
             totals["oracle"] += sum(f.profit for f in oracle[0])
             totals["missed"] += ours[1]
             totals["breaches"] += ours[2]
@@ -238,7 +241,7 @@ def main() -> None:
     console.print(table)
     overall = totals["ours"] / totals["oracle"] if totals["oracle"] > 0 else float("nan")
     console.print(f"total profit: ours {totals['ours']:,}, oracle {totals['oracle']:,}, ratio {overall:.3f} "
-                  "(target >= 0.9)")
+                  f"(target >= 0.9); our fuel (refuels) {totals['fuel']:,}")
     console.print(f"contracts fulfilled: {totals['contracts']}; deadlines missed: {totals['missed']} (target 0); "
                   f"guard breaches: {totals['breaches']} (target 0); guard cuts (breaches avoided): {totals['cuts']}")
     per = totals["calls"] / totals["contracts"] if totals["contracts"] else float("nan")

@@ -20,6 +20,7 @@ from spacetraders.application.containers import create_container
 from spacetraders.application.daemons import live_daemons
 from spacetraders.application.ship_actions import Driver, ShipDriven, driving_container
 from spacetraders.application.universe import parse_ship_symbol, parse_waypoint_symbol
+from spacetraders.domain.refuel_plan import as_flown
 from spacetraders.domain.routing import ModeChoice, Route, Unreachable
 from spacetraders.errors import ConfigError, NotFound, SpacetradersError
 from spacetraders.operations.navigate import COMMAND_TYPE
@@ -81,7 +82,9 @@ async def navigate_ship(
         raise ShipDriven(request.ship, driver, hint=", or pass --replace to take the ship over")
     ship = await _fetch_ship(api, request.ship)
     try:
-        route = await plan_for_ship(db, api, ship, request.destination, request.mode, now=now)
+        # as the container will fly it: each refuel buys the stretch's need, not a full tank
+        route = as_flown(await plan_for_ship(db, api, ship, request.destination, request.mode, now=now),
+                         ship.fuel.current, ship.fuel.capacity)
     except Unreachable as exc:
         raise SpacetradersError(f"cannot reach {request.destination} from {ship.nav.waypoint_symbol}: {exc}") from None
     notes: tuple[str, ...] = ()

@@ -12,11 +12,12 @@ rule: when the next refuel stop's known FUEL ask is dearer than this one's, fill
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 
 from spacetraders.domain.fuel import FUEL_PER_MARKET_UNIT, market_units
-from spacetraders.domain.routing import NAVIGATE, Route
+from spacetraders.domain.routing import NAVIGATE, Route, refuel_cost
 
 MARGIN_FRACTION = 0.05  # of a stretch's burn: the live server's distances may round differently
 MIN_MARGIN = 2  # tank units
@@ -49,17 +50,23 @@ def refuel_units(route: Route, i: int, tank: int, capacity: int) -> int:
     return min(room, market_units(short) * FUEL_PER_MARKET_UNIT)
 
 
-def flown_bill(route: Route, tank: int, capacity: int, asks: Mapping[str, int], default_ask: int) -> tuple[int, int]:
-    """(credits, tank at the end) of flying `route` as the navigation does (`refuel_units` at
-    each refuel stop, billed in whole market units at the stop's ask, else `default_ask`)."""
-    credits = 0
+def as_flown(route: Route, tank: int, capacity: int) -> Route:
+    """`route` with each leg's refuel, its cost and the fuel after as the navigation flies it
+    (`refuel_units` at the planner's refuel stops, from `tank` aboard)."""
+    legs = []
     for i, leg in enumerate(route.legs):
         units = refuel_units(route, i, tank, capacity)
-        if units:
-            credits += market_units(units) * asks.get(leg.origin, default_ask)
-            tank += units
-        tank -= leg.fuel
-    return credits, max(0, tank)
+        tank += units - leg.fuel
+        legs.append(dataclasses.replace(leg, refuel=units, refuel_cost=refuel_cost(units, leg.ask), fuel_after=tank))
+    return dataclasses.replace(route, legs=tuple(legs))
+
+
+def flown_bill(route: Route, tank: int, capacity: int, asks: Mapping[str, int], default_ask: int) -> tuple[int, int]:
+    """(credits, tank at the end) of flying `route` as the navigation does (`as_flown`), each
+    refuel billed in whole market units at the stop's ask, else `default_ask`."""
+    flown = as_flown(route, tank, capacity)
+    credits = sum(market_units(leg.refuel) * asks.get(leg.origin, default_ask) for leg in flown.legs)
+    return credits, max(0, flown.legs[-1].fuel_after if flown.legs else tank)
 
 
 def _refuels(route: Route, i: int) -> bool:

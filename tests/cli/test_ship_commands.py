@@ -90,9 +90,9 @@ def test_dry_run_prints_the_route_and_writes_nothing(capsys, db, db_url, game): 
     assert data["legs"][-1]["destination"] == target and data["seconds"] == sum(leg["seconds"] for leg in data["legs"])
     assert data["cost"] >= data["jump_fees"] and isinstance(data["cost_unknown"], bool)
     fuel = data["fuel"]["current"]
-    for leg in data["legs"]:  # the plan never runs the tank dry
-        fuel = (data["fuel"]["capacity"] if leg["refuel"] else fuel) - leg["fuel"]
-        assert fuel == leg["fuel_after"] >= 0
+    for leg in data["legs"]:  # the plan never runs the tank dry; refuels buy what the route needs
+        fuel += leg["refuel"] - leg["fuel"]
+        assert fuel == leg["fuel_after"] >= 0 and fuel + leg["fuel"] <= data["fuel"]["capacity"]
     assert _counts(db) == (0, 0)
     assert game["sim"]._ships[game["frigate"]].location is game["hq"]  # nothing moved
 

@@ -4,7 +4,7 @@ the tank's room; a full tank when the next refuel stop's ask is dearer."""
 from __future__ import annotations
 
 from spacetraders.domain.navigation import FlightMode
-from spacetraders.domain.refuel_plan import flown_bill, refuel_units, stretch_need
+from spacetraders.domain.refuel_plan import as_flown, flown_bill, refuel_units, stretch_need
 from spacetraders.domain.routing import Leg, Route, ShipState, Site, leaving_fuel, plan_route
 
 CRUISE = FlightMode.CRUISE
@@ -56,3 +56,10 @@ def test_the_planner_says_what_leaving_the_destination_needs() -> None:
     assert leaving_fuel("X1-S-B", {"X1-S-B": sites["X1-S-B"]}, 400) == 400  # none known: a full tank
     planned = plan_route(ShipState("X1-S-A", 400, 400, 30), "X1-S-B", sites)
     assert planned.reserve == 90
+
+
+def test_the_route_as_flown_shows_what_each_stop_buys_and_costs() -> None:
+    r = route(leg("A", "B", 150, refuel=300, ask=70), leg("B", "C", 100), leg("C", "D", 250, refuel=150))
+    flown = as_flown(r, tank=100, capacity=400)
+    assert [(x.refuel, x.refuel_cost, x.fuel_after) for x in flown.legs] == [
+        (200, 140, 150), (0, 0, 50), (300, None, 100)]  # C's price was never stored
