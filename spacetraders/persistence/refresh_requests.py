@@ -39,8 +39,8 @@ def request_refresh(session: Session, player_id: int, waypoint: str, *, requeste
         player_id=player_id, waypoint_symbol=waypoint, requested_by=requested_by, requested_at=now
     ).on_conflict_do_nothing(
         index_elements=[table.c.player_id, table.c.waypoint_symbol], index_where=text("served_at IS NULL")
-    )
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    ).returning(table.c.request_id)  # rowcount is not reliable with psycopg's RETURNING: a row is
+    return session.execute(statement).first() is not None
 
 
 def pending_requests(session: Session, player_id: int, waypoints: Iterable[str]) -> dict[str, datetime]:
