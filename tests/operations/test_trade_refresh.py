@@ -8,6 +8,7 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from spacetraders.domain.trade_planning import MarketQuote
@@ -133,3 +134,12 @@ def test_a_market_no_scout_covers_is_traded_as_before(world: World) -> None:
 
     assert not world.logs.matching("Asked the scouts") and requests(world) == []
     assert run.book.trip == 1
+
+
+def test_the_refresh_timeout_is_a_finite_number_of_seconds_from_0() -> None:
+    base = {"ship_symbol": "A-1", "run_id": "x", "systems": ["X1-A"], "max_spend": 1}
+    assert TradeParams.from_params(base).refresh_timeout_s == 600
+    assert TradeParams.from_params(base | {"refresh_timeout_s": 0}).refresh_timeout_s == 0  # never ask
+    for bad in (-1, float("nan"), float("inf"), "soon"):
+        with pytest.raises(ValueError):
+            TradeParams.from_params(base | {"refresh_timeout_s": bad})
