@@ -19,18 +19,16 @@ from typing import Any
 from spacetraders.api.client import SpaceTradersClient
 from spacetraders.api.errors import NotFoundError
 from spacetraders.api.models import Ship
-from spacetraders.application.containers import create_container
-from spacetraders.application.daemons import live_daemons
 from spacetraders.application.scout_sizing import parse_duration
 from spacetraders.application.scouting import show_value, split_list
 from spacetraders.application.ship_actions import ShipDriven, driving_container
+from spacetraders.application.ship_containers import fetch_own_ship, start_ship_container
 from spacetraders.application.universe import parse_ship_symbol, parse_system_symbol
 from spacetraders.domain.numbers import INT64_MAX
 from spacetraders.errors import ConfigError, NotFound
 from spacetraders.operations.trade_run import COMMAND_TYPE
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.markets import list_markets
-from spacetraders.persistence.universe import store_ships
 
 MAX_SYSTEMS = 20
 MAX_MARGIN_PCT = 1000.0
@@ -94,7 +92,7 @@ async def start_trade(
     driver = await asyncio.to_thread(driving_container, db, player_id, request.ship)
     if driver is not None:
         raise ShipDriven(request.ship, driver)
-    ship = await _fetch_ship(api, request.ship)
+    ship = await fetch_own_ship(api, request.ship)
     systems = request.systems or (ship.nav.system_symbol,)
     for system in systems:
         try:
@@ -112,13 +110,6 @@ async def start_trade(
     return await asyncio.to_thread(_start, db, request, ship, systems, credits, player_id, now)
 
 
-async def _fetch_ship(api: SpaceTradersClient, symbol: str) -> Ship:
-    try:
-        return await api.get_ship(symbol)
-    except NotFoundError:
-        raise NotFound(f"ship {symbol} not found among this player's ships") from None
-
-
 def _start(db: Database, request: TradeRequest, ship: Ship, systems: tuple[str, ...], credits: int,
            player_id: int, now: datetime) -> TradeOutcome:
     run_id = uuid.uuid4().hex
@@ -130,16 +121,11 @@ def _start(db: Database, request: TradeRequest, ship: Ship, systems: tuple[str, 
     }
     with db.read() as session:
         known = sum(len(list_markets(session, s)) for s in systems)
-    with db.transaction() as uow:
-        store_ships(uow.session, player_id, [ship], now=now)
-        container = create_container(uow, player_id=player_id, command_type=COMMAND_TYPE,
-                                     id_prefix=f"trade-{request.ship.lower()}", params=params, now=now)
-        container_id = container.container_id
+    started = start_ship_container(db, player_id=player_id, ship=ship, command_type=COMMAND_TYPE,
+                                   id_prefix=f"trade-{request.ship.lower()}", params=params, now=now)
     notes: tuple[str, ...] = ()
     if known == 0:
         notes += ("no market data stored for these systems yet: the run waits until scouts store some "
                   "(`spacetraders scout markets`)",)
-    with db.read() as session:
-        if not live_daemons(session, now=now):
-            notes += ("no daemon is running: the run is queued; start one with `spacetraders daemon start`",)
-    return TradeOutcome(request.ship, container_id, run_id, systems, params, credits, known, notes)
+    notes += started.queued_note("run")
+    return TradeOutcome(request.ship, started.container_id, run_id, systems, params, credits, known, notes)

@@ -86,18 +86,27 @@ function node(tag) {
     replaceChildren() { this.children = []; },
     addEventListener() {} };
 }
-for (const id of ["#credits-chart", "#credits-caption", "#player-select"]) els[id] = node("div");
+for (const id of ["#credits-chart", "#credits-caption", "#player-select", "#credits-kinds"]) els[id] = node("div");
 els["#player-select"].value = process.argv[3];
 globalThis.document = { querySelector: (s) => els[s] || null, createElementNS: (_, tag) => node(tag) };
 globalThis.location = { search: "" };
 globalThis.setInterval = () => 0;
-const body = require("fs").readFileSync(0, "utf8");
-globalThis.fetch = async (url) => { globalThis.requested = url; return { ok: true, json: async () => JSON.parse(body) }; };
+const bodies = JSON.parse(require("fs").readFileSync(0, "utf8"));  // {"ledger": ..., "report": ...}
+globalThis.requested = [];
+globalThis.fetch = async (url) => {
+  globalThis.requested.push(url);
+  const body = url.startsWith("/api/ledger/report") ? bodies.report : bodies.ledger;
+  return { ok: true, json: async () => body };
+};
 require(process.argv[2]);
 setTimeout(() => {
   const svg = els["#credits-chart"].children[0];
-  console.log(JSON.stringify({ url: globalThis.requested, caption: els["#credits-caption"].textContent,
-    lines: svg.children.map((l) => ({ player: l.attrs["data-player"], points: l.attrs.points })) }));
+  const kinds = els["#credits-kinds"].children[0];
+  console.log(JSON.stringify({ urls: globalThis.requested, caption: els["#credits-caption"].textContent,
+    lines: svg.children.map((l) => ({ player: l.attrs["data-player"], points: l.attrs.points })),
+    kinds: kinds.children.map((g) => ({ kind: g.attrs["data-kind"], label: g.children.at(-1).textContent,
+      income: g.children.filter((r) => r.attrs["data-income"]).map((r) => Number(r.attrs["data-income"])),
+      spend: g.children.filter((r) => r.attrs["data-spend"]).map((r) => Number(r.attrs["data-spend"])) })) }));
 }, 10);
 """
 
@@ -114,20 +123,27 @@ def test_the_credits_chart_draws_one_line_per_player_from_the_api(booked: World,
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
-    payload = booked.client().get("/api/ledger", params={"limit": 500}).text
+    payload = json.dumps({"ledger": booked.client().get("/api/ledger", params={"limit": 500}).json(),
+                          "report": booked.client().get("/api/ledger/report", params={"by": "kind"}).json()})
     harness = tmp_path / "harness.js"
     harness.write_text(NODE_HARNESS)
     script = Path(spacetraders.web.__file__).parent / "static" / "credits.js"
     done = subprocess.run([node, str(harness), str(script), ""], input=payload, capture_output=True, text=True,
                           timeout=60, check=True)
     drawn = json.loads(done.stdout)
-    assert drawn["url"] == "/api/ledger?limit=500"
+    assert drawn["urls"] == ["/api/ledger?limit=500", "/api/ledger/report?by=kind"]
     lines = {line["player"]: line["points"].split() for line in drawn["lines"]}
     assert set(lines) == {str(booked.player_id), str(booked.other_player_id)}
     mine = [tuple(map(float, p.split(","))) for p in lines[str(booked.player_id)]]
     assert len(mine) == 3 and [x for x, _ in mine] == sorted(x for x, _ in mine)  # oldest to newest
     assert mine[1][1] < mine[0][1]  # the sale (credits 10,900) is drawn above the purchase (9,700)
     assert "latest 15,000" in drawn["caption"]
+    report = json.loads(payload)["report"]["groups"]
+    assert [k["kind"] for k in drawn["kinds"]] == [g["key"] for g in report]  # a bar per kind: income by kind
+    for bar, group in zip(drawn["kinds"], report, strict=True):
+        assert bar["income"] == ([group["income"]] if group["income"] else [])
+        assert bar["spend"] == ([-group["spend"]] if group["spend"] else [])
+        assert f"{group['key']} " in bar["label"]
     one = subprocess.run([node, str(harness), str(script), str(booked.player_id)], input=payload,
                          capture_output=True, text=True, timeout=60, check=True)
-    assert json.loads(one.stdout)["url"] == f"/api/ledger?limit=500&player_id={booked.player_id}"
+    assert json.loads(one.stdout)["urls"][0] == f"/api/ledger?limit=500&player_id={booked.player_id}"

@@ -1,4 +1,5 @@
-// Credits over time: a small SVG line per player from /api/ledger (credits after each entry).
+// Credits over time: a small SVG line per player from /api/ledger (credits after each entry),
+// and income and spend by kind from /api/ledger/report?by=kind as bars.
 // Follows the map's player selector; redraws every 30 s.
 "use strict";
 (() => {
@@ -36,13 +37,44 @@
     caption.textContent = `${c0.toLocaleString()} – ${c1.toLocaleString()} credits · latest ${last.credits_after.toLocaleString()}`;
   }
 
+  // One bar per kind: income to the right in green, spend to the left in red, on one scale.
+  function drawKinds(groups) {
+    const kinds = document.querySelector("#credits-kinds");
+    if (!kinds) return;
+    kinds.replaceChildren();
+    if (!groups.length) return;
+    const rowH = 14, mid = W / 2;
+    const most = Math.max(...groups.map((g) => Math.max(g.income, -g.spend)), 1);
+    const svg = el("svg", { viewBox: `0 0 ${W} ${rowH * groups.length}`, width: "100%", role: "img",
+                            "aria-label": "Income and spend by kind" }, kinds);
+    groups.forEach((g, i) => {
+      const y = i * rowH, net = g.income + g.spend;
+      const bar = el("g", { "data-kind": g.key }, svg);
+      if (g.income > 0) el("rect", { x: mid, y: y + 2, width: (g.income / most) * (mid - PAD), height: rowH - 4,
+                                      fill: "#51cf66", "data-income": g.income }, bar);
+      if (g.spend < 0) {
+        const w = (-g.spend / most) * (mid - PAD);
+        el("rect", { x: mid - w, y: y + 2, width: w, height: rowH - 4, fill: "#ff6b6b", "data-spend": -g.spend }, bar);
+      }
+      el("text", { x: net >= 0 ? PAD : W - PAD, y: y + rowH - 3, "font-size": 10, fill: "currentColor",
+                   "text-anchor": net >= 0 ? "start" : "end" }, bar).textContent = `${g.key} ${net.toLocaleString()}`;
+    });
+  }
+
+  async function getJSON(url) {
+    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    return response.ok ? response.json() : null;
+  }
+
   async function refresh() {
     const player = (select && select.value) || new URLSearchParams(location.search).get("player");
     const query = new URLSearchParams({ limit: "500" });
-    if (player) query.set("player_id", player);
+    const only = new URLSearchParams({ by: "kind" });
+    if (player) { query.set("player_id", player); only.set("player_id", player); }
     try {
-      const response = await fetch(`/api/ledger?${query}`, { headers: { Accept: "application/json" } });
-      if (response.ok) draw((await response.json()).entries);
+      const [ledger, report] = await Promise.all([getJSON(`/api/ledger?${query}`), getJSON(`/api/ledger/report?${only}`)]);
+      if (ledger) draw(ledger.entries);
+      if (report) drawKinds(report.groups);
     } catch (_) { /* the map's status line reports connection problems */ }
   }
 
