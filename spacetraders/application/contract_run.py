@@ -16,16 +16,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from spacetraders.api.client import SpaceTradersClient
-from spacetraders.api.errors import NotFoundError
-from spacetraders.application.containers import create_container
 from spacetraders.application.contracts import max_age as parse_max_age
-from spacetraders.application.daemons import live_daemons
 from spacetraders.application.ship_actions import ShipDriven, driving_container
+from spacetraders.application.ship_containers import fetch_own_ship, start_ship_container
 from spacetraders.application.universe import parse_ship_symbol
-from spacetraders.errors import ConfigError, NotFound
+from spacetraders.errors import ConfigError
 from spacetraders.operations.contract_run import COMMAND_TYPE
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.universe import store_ships
 
 MAX_CREDITS = 10**15  # a larger --max-spend/--reserve/--min-profit is a typo
 
@@ -80,23 +77,13 @@ async def start_contract_run(
     driver = await asyncio.to_thread(driving_container, db, player_id, request.ship)
     if driver is not None:
         raise ShipDriven(request.ship, driver)
-    try:
-        ship = await api.get_ship(request.ship)
-    except NotFoundError:
-        raise NotFound(f"ship {request.ship} not found among this player's ships") from None
+    ship = await fetch_own_ship(api, request.ship)
     run_id = uuid.uuid4().hex
     params = request.params(run_id)
 
     def start() -> ContractRunOutcome:
-        with db.transaction() as uow:
-            store_ships(uow.session, player_id, [ship], now=now)
-            container = create_container(uow, player_id=player_id, command_type=COMMAND_TYPE,
-                                         id_prefix=f"contract-{request.ship.lower()}", params=params, now=now)
-            container_id = container.container_id
-        with db.read() as session:
-            running = bool(live_daemons(session, now=now))
-        notes = () if running else ("no daemon is running: the run is queued; start one with "
-                                    "`spacetraders daemon start`",)
-        return ContractRunOutcome(request.ship, container_id, run_id, params, notes)
+        started = start_ship_container(db, player_id=player_id, ship=ship, command_type=COMMAND_TYPE,
+                                       id_prefix=f"contract-{request.ship.lower()}", params=params, now=now)
+        return ContractRunOutcome(request.ship, started.container_id, run_id, params, started.queued_note("run"))
 
     return await asyncio.to_thread(start)

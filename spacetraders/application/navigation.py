@@ -14,19 +14,16 @@ from datetime import datetime
 from typing import Any
 
 from spacetraders.api.client import SpaceTradersClient
-from spacetraders.api.errors import NotFoundError
 from spacetraders.api.models import Ship
-from spacetraders.application.containers import create_container
-from spacetraders.application.daemons import live_daemons
 from spacetraders.application.ship_actions import Driver, ShipDriven, driving_container
+from spacetraders.application.ship_containers import fetch_own_ship, start_ship_container
 from spacetraders.application.universe import parse_ship_symbol, parse_waypoint_symbol
 from spacetraders.domain.refuel_plan import as_flown
 from spacetraders.domain.routing import ModeChoice, Route, Unreachable
-from spacetraders.errors import ConfigError, NotFound, SpacetradersError
+from spacetraders.errors import ConfigError, SpacetradersError
 from spacetraders.operations.navigate import COMMAND_TYPE
 from spacetraders.operations.route_data import plan_for_ship
 from spacetraders.persistence.database import Database
-from spacetraders.persistence.universe import store_ships
 
 MODE_CHOICES = tuple(m.value for m in ModeChoice)
 
@@ -80,7 +77,7 @@ async def navigate_ship(
     driver = await asyncio.to_thread(driving_container, db, player_id, request.ship)
     if driver is not None and not request.replace and not request.dry_run:
         raise ShipDriven(request.ship, driver, hint=", or pass --replace to take the ship over")
-    ship = await _fetch_ship(api, request.ship)
+    ship = await fetch_own_ship(api, request.ship)
     try:
         # as the container will fly it: each refuel buys the stretch's need, not a full tank
         route = as_flown(await plan_for_ship(db, api, ship, request.destination, request.mode, now=now),
@@ -102,34 +99,17 @@ async def navigate_ship(
     return await asyncio.to_thread(_start, db, base, ship, driver, player_id, now)
 
 
-async def _fetch_ship(api: SpaceTradersClient, symbol: str) -> Ship:
-    try:
-        return await api.get_ship(symbol)
-    except NotFoundError:
-        raise NotFound(f"ship {symbol} not found among this player's ships") from None
-
-
 def _start(db: Database, base: NavigateOutcome, ship: Ship, driver: Driver | None, player_id: int,
            now: datetime) -> NavigateOutcome:
     replaced = driver.container_id if driver is not None else None
-    with db.transaction() as uow:
-        store_ships(uow.session, player_id, [ship], now=now)
-        container = create_container(
-            uow,
-            player_id=player_id,
-            command_type=COMMAND_TYPE,
-            id_prefix=f"navigate-{base.ship.lower()}",
-            params={"ship_symbol": base.ship, "destination": base.destination, "mode": base.mode.value},
-            take_from=replaced,  # --replace: the holder ends and the ship moves here, in this transaction
-            now=now,
-        )
-        container_id = container.container_id
-    with db.read() as session:
-        running = bool(live_daemons(session, now=now))
-    notes = base.notes if running else base.notes + (
-        "no daemon is running: the navigation is queued; start one with `spacetraders daemon start`",)
-    return _with(base, action="replaced" if replaced else "created", container_id=container_id,
-                 replaced_container_id=replaced, notes=notes)
+    started = start_ship_container(
+        db, player_id=player_id, ship=ship, command_type=COMMAND_TYPE, id_prefix=f"navigate-{base.ship.lower()}",
+        params={"ship_symbol": base.ship, "destination": base.destination, "mode": base.mode.value},
+        take_from=replaced,  # --replace: the holder ends and the ship moves here, in this transaction
+        now=now,
+    )
+    return _with(base, action="replaced" if replaced else "created", container_id=started.container_id,
+                 replaced_container_id=replaced, notes=base.notes + started.queued_note("navigation"))
 
 
 def _with(outcome: NavigateOutcome, **changes: Any) -> NavigateOutcome:

@@ -19,10 +19,9 @@ from spacetraders.api.client import SpaceTradersClient
 from spacetraders.api.errors import ApiError
 from spacetraders.api.models import Ship, Shipyard
 from spacetraders.api.trade_models import ShipPurchase
-from spacetraders.application.containers import create_container
-from spacetraders.application.daemons import live_daemons
 from spacetraders.application.ledger import entry_for_ship_purchase, record_entry
 from spacetraders.application.ship_actions import driving_container, refuse_if_driven
+from spacetraders.application.ship_containers import start_ship_container
 from spacetraders.application.shipyards import (
     CONTAINER,
     Bought,
@@ -134,20 +133,12 @@ async def _start_remote(
         "quantity": request.quantity, "max_budget": request.max_budget, "reserve": request.reserve,
     }
 
-    def start() -> tuple[str, bool]:
-        with db.transaction() as uow:
-            store_ships(uow.session, player_id, [buyer], now=now)
-            container = create_container(uow, player_id=player_id, command_type=COMMAND_TYPE,
-                                         id_prefix=f"ship-purchase-{buyer.symbol.lower()}", params=params, now=now)
-            container_id = container.container_id
-        with db.read() as session:
-            return container_id, bool(live_daemons(session, now=now))
-
-    container_id, running = await asyncio.to_thread(start)
+    started = await asyncio.to_thread(
+        lambda: start_ship_container(db, player_id=player_id, ship=buyer, command_type=COMMAND_TYPE,
+                                     id_prefix=f"ship-purchase-{buyer.symbol.lower()}", params=params, now=now))
+    container_id = started.container_id
     notes = [f"no ship of ours is at {yard}: {buyer.symbol} flies there (~{route.seconds}s), then buys; "
-             "the price shows only on arrival"]
-    if not running:
-        notes.append("no daemon is running: the purchase is queued; start one with `spacetraders daemon start`")
+             "the price shows only on arrival", *started.queued_note("purchase")]
     return PurchaseOutcome(request.ship_type, yard, buyer.symbol, credits, request.quantity, path=CONTAINER,
                            container_id=container_id, route_seconds=route.seconds, notes=tuple(notes))
 

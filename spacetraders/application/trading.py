@@ -19,18 +19,17 @@ from typing import Any
 from spacetraders.api.client import SpaceTradersClient
 from spacetraders.api.errors import NotFoundError
 from spacetraders.api.models import Ship
-from spacetraders.application.containers import create_container
-from spacetraders.application.daemons import live_daemons
 from spacetraders.application.scout_sizing import parse_duration
 from spacetraders.application.scouting import show_value, split_list
 from spacetraders.application.ship_actions import ShipDriven, driving_container
+from spacetraders.application.ship_containers import fetch_own_ship, start_ship_container
 from spacetraders.application.universe import parse_ship_symbol, parse_system_symbol
+from spacetraders.domain import durations
 from spacetraders.domain.numbers import INT64_MAX
 from spacetraders.errors import ConfigError, NotFound
 from spacetraders.operations.trade_run import COMMAND_TYPE
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.markets import list_markets
-from spacetraders.persistence.universe import store_ships
 
 MAX_SYSTEMS = 20
 MAX_MARGIN_PCT = 1000.0
@@ -44,11 +43,12 @@ class TradeRequest:
     reserve: int = 0
     min_margin_pct: float = 5.0
     max_age_s: int = 1800
+    refresh_timeout_s: int = 600  # how long to wait for scouts asked to refresh a market (0: never ask)
     wait_s: float = 60.0  # not on the CLI: the demo, whose game runs 100x, looks for new data more often
 
     @classmethod
     def parse(cls, *, ship: str, max_spend: int | None = None, reserve: int = 0, min_margin_pct: float = 5.0,
-              max_age: str = "30m", systems: str | None = None) -> TradeRequest:
+              max_age: str = "30m", systems: str | None = None, refresh_wait: str = "10m") -> TradeRequest:
         for name, value in (("--max-spend", max_spend), ("--reserve", reserve)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INT64_MAX):
                 raise ConfigError(f"{name} must be a whole number of credits from 0, not {show_value(value)}")
@@ -64,8 +64,12 @@ class TradeRequest:
         if len(names) > MAX_SYSTEMS:
             raise ConfigError(f"--systems takes at most {MAX_SYSTEMS} systems, not {len(names)}")
         parsed = tuple(dict.fromkeys(parse_system_symbol(s) for s in names))
+        try:
+            refresh = durations.parse_duration(refresh_wait, option="--refresh-wait", minimum=0, maximum=86400)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         return cls(parse_ship_symbol(ship), parsed, max_spend, reserve, float(min_margin_pct),
-                   parse_duration(max_age))
+                   parse_duration(max_age), int(refresh.total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ async def start_trade(
     driver = await asyncio.to_thread(driving_container, db, player_id, request.ship)
     if driver is not None:
         raise ShipDriven(request.ship, driver)
-    ship = await _fetch_ship(api, request.ship)
+    ship = await fetch_own_ship(api, request.ship)
     systems = request.systems or (ship.nav.system_symbol,)
     for system in systems:
         try:
@@ -112,13 +116,6 @@ async def start_trade(
     return await asyncio.to_thread(_start, db, request, ship, systems, credits, player_id, now)
 
 
-async def _fetch_ship(api: SpaceTradersClient, symbol: str) -> Ship:
-    try:
-        return await api.get_ship(symbol)
-    except NotFoundError:
-        raise NotFound(f"ship {symbol} not found among this player's ships") from None
-
-
 def _start(db: Database, request: TradeRequest, ship: Ship, systems: tuple[str, ...], credits: int,
            player_id: int, now: datetime) -> TradeOutcome:
     run_id = uuid.uuid4().hex
@@ -126,20 +123,15 @@ def _start(db: Database, request: TradeRequest, ship: Ship, systems: tuple[str, 
         "ship_symbol": request.ship, "run_id": run_id, "systems": list(systems),
         "max_spend": request.max_spend if request.max_spend is not None else INT64_MAX,
         "reserve": request.reserve, "min_margin_pct": request.min_margin_pct, "max_age_s": request.max_age_s,
-        "wait_s": request.wait_s,
+        "wait_s": request.wait_s, "refresh_timeout_s": request.refresh_timeout_s,
     }
     with db.read() as session:
         known = sum(len(list_markets(session, s)) for s in systems)
-    with db.transaction() as uow:
-        store_ships(uow.session, player_id, [ship], now=now)
-        container = create_container(uow, player_id=player_id, command_type=COMMAND_TYPE,
-                                     id_prefix=f"trade-{request.ship.lower()}", params=params, now=now)
-        container_id = container.container_id
+    started = start_ship_container(db, player_id=player_id, ship=ship, command_type=COMMAND_TYPE,
+                                   id_prefix=f"trade-{request.ship.lower()}", params=params, now=now)
     notes: tuple[str, ...] = ()
     if known == 0:
         notes += ("no market data stored for these systems yet: the run waits until scouts store some "
                   "(`spacetraders scout markets`)",)
-    with db.read() as session:
-        if not live_daemons(session, now=now):
-            notes += ("no daemon is running: the run is queued; start one with `spacetraders daemon start`",)
-    return TradeOutcome(request.ship, container_id, run_id, systems, params, credits, known, notes)
+    notes += started.queued_note("run")
+    return TradeOutcome(request.ship, started.container_id, run_id, systems, params, credits, known, notes)

@@ -33,11 +33,14 @@ def run(
     max_age: str = typer.Option("30m", "--max-age", help="Ignore market data older than this (e.g. 10m, 1h)."),
     systems: Optional[str] = typer.Option(None, "--systems",
                                           help="Systems to trade in, comma-separated (default: the ship's)."),
+    refresh_wait: str = typer.Option("10m", "--refresh-wait",
+                                     help="How long to wait for scouts asked to refresh a stale market "
+                                          "(0: never ask, plan on what is stored)."),
 ) -> None:
     """Start a TradeCommand container: plan, buy and sell in tranches, re-plan, trip after trip."""
     app = app_context(ctx)
     request = TradeRequest.parse(ship=ship, max_spend=max_spend, reserve=reserve, min_margin_pct=min_margin,
-                                 max_age=max_age, systems=systems)
+                                 max_age=max_age, systems=systems, refresh_wait=refresh_wait)
     db = app.database()
     player = app.player()
     assert player is not None
@@ -59,6 +62,7 @@ def _render(console: Console, outcome: TradeOutcome) -> None:
     table.add_row("max spend", f"{view['max_spend']:,}" if view["max_spend"] is not None else "no cap")
     table.add_row("min margin", f"{outcome.params['min_margin_pct']:g} %")
     table.add_row("max data age", f"{outcome.params['max_age_s']} s")
+    table.add_row("scout refresh wait", f"{outcome.params['refresh_timeout_s']} s")
     table.add_row("markets known", str(outcome.markets_known))
     table.add_row("run id", outcome.run_id)
     console.print(table)

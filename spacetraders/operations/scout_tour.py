@@ -5,9 +5,11 @@ destination of the flight in progress), goes round the markets in their planned 
 and per market: flies there (orbit if docked, fastest flight mode the fuel allows,
 refuelling first where fuel is sold and the leg needs it), sleeps until arrival (stop-
 aware), reads the market and stores the snapshot. A market read within `min_interval`
-is skipped. Errors of one market are logged and the tour moves on; only a run of
-`MAX_CONSECUTIVE_FAILURES` failed markets, or a rejected token, fails the container so
-that the supervisor restarts it.
+is skipped. A pending refresh request (a trader needs fresher prices; persistence/
+refresh_requests.py) for a market of the tour makes it the next one visited, whatever its
+age, and the loop goes on from there; a resting tour wakes for one. Errors of one market
+are logged and the tour moves on; only a run of `MAX_CONSECUTIVE_FAILURES` failed markets,
+or a rejected token, fails the container so that the supervisor restarts it.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from spacetraders.persistence.markets import (
     last_updated,
     store_market_snapshot,
 )
+from spacetraders.persistence.refresh_requests import pending_requests
 from spacetraders.persistence.universe import (
     list_waypoints,
     store_ships,
@@ -59,6 +62,8 @@ MARKET_READ_ATTEMPTS = 3
 # A tour whose ship never has to move (one market) would otherwise re-read it as fast as the
 # rate limit allows; between such passes it rests at least this long.
 STATIONARY_REST_S = 60.0
+# While resting, look for traders' refresh requests this often (one small DB read).
+REQUEST_POLL_S = 30.0
 FUEL = "FUEL"
 IN_TRANSIT, IN_ORBIT, DOCKED = "IN_TRANSIT", "IN_ORBIT", "DOCKED"
 
@@ -119,6 +124,7 @@ class ScoutTour:
         self.coords: dict[str, Point] = {}
         self.sells_fuel: dict[str, bool] = {}  # per waypoint, from stored data and the markets we read
         self.flights = 0
+        self.unservable: set[str] = set()  # markets whose requested visit failed: requests for them are ignored
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -138,15 +144,23 @@ class ScoutTour:
         order = self._rotated(self._current().nav.waypoint_symbol)
         ctx.log.info("Scout tour of %d market(s) in %s starting at %s", len(order), p.system, order[0])
 
-        iteration, failures = 0, 0
+        iteration, failures, at = 0, 0, 0  # `at`: the index in `order` of the next market
         while p.iterations == -1 or iteration < p.iterations:
             iteration += 1
             worked, flights_before = False, self.flights
-            for i, market in enumerate(order, start=1):
+            for i in range(1, len(order) + 1):
                 if ctx.stopping:
                     return
+                # A trader's refresh request for one of our markets goes first; the loop then
+                # carries on from that market (persistence/refresh_requests.py).
+                requested = await self._requested(order)
+                if requested is not None:
+                    at = order.index(requested[0])
+                    ctx.log.info("Refresh requested for market %s (%.0fs ago): visiting it next",
+                                 requested[0], (ctx.clock.now() - requested[1]).total_seconds())
+                market, at = order[at], (at + 1) % len(order)
                 try:
-                    due_in = await self._seconds_until_due(market)
+                    due_in = 0.0 if requested else await self._seconds_until_due(market)
                     if due_in > 0:
                         ctx.log.info("Skipping market %d/%d: %s (read recently, due in %.0fs)",
                                      i, len(order), market, due_in)
@@ -161,13 +175,15 @@ class ScoutTour:
                 except (ApiError, TourFailed, ValueError) as exc:
                     failures += 1
                     self.ship = None  # our view may be stale: read the ship again
+                    if requested:
+                        self.unservable.add(market)  # not again this run: a request must not pin the tour
                     ctx.log.warning("Market %s failed (%d in a row): %s", market, failures, exc)
                     if failures >= MAX_CONSECUTIVE_FAILURES:
                         raise TourFailed(f"{failures} markets failed in a row; last: {market}: {exc}") from exc
             if not worked and not await self._rest_until_next_due(order):
                 return
             last = p.iterations != -1 and iteration >= p.iterations
-            if worked and self.flights == flights_before and not last and not await ctx.sleep(STATIONARY_REST_S):
+            if worked and self.flights == flights_before and not last and not await self._rest(order, STATIONARY_REST_S):
                 return
         ctx.log.info("Scout tour finished %d iteration(s)", iteration)
 
@@ -304,7 +320,28 @@ class ScoutTour:
         waits = [self.p.min_interval - (now - seen[m]).total_seconds() if m in seen else 0.0 for m in order]
         seconds = max(1.0, math.ceil(min(waits)))
         self.ctx.log.info("All %d market(s) are fresh; next due in %.0fs", len(order), seconds)
-        return await self.ctx.sleep(seconds)
+        return await self._rest(order, seconds)
+
+    async def _rest(self, order: Sequence[str], seconds: float) -> bool:
+        """Sleep (stop-aware), waking early when a refresh request names one of our markets."""
+        while seconds > 0:
+            step = min(seconds, REQUEST_POLL_S)
+            if not await self.ctx.sleep(step):
+                return False
+            seconds -= step
+            if seconds > 0 and await self._requested(order) is not None:
+                break
+        return True
+
+    async def _requested(self, order: Sequence[str]) -> tuple[str, datetime] | None:
+        """The tour market a pending refresh request asked for longest ago, and when, if any."""
+        pending = await asyncio.to_thread(self._pending, order)
+        candidates = sorted((at, m) for m, at in pending.items() if m not in self.unservable)
+        return (candidates[0][1], candidates[0][0]) if candidates else None
+
+    def _pending(self, markets: Sequence[str]) -> dict[str, datetime]:
+        with self.ctx.db.read() as session:
+            return pending_requests(session, self.ctx.player_id, markets)
 
     def _known_fuel_sellers(self) -> dict[str, bool]:
         with self.ctx.db.read() as session:

@@ -7,6 +7,9 @@ navigate.Navigation: fuel-aware, refuels on the way), dock, re-read the market (
 snapshot) and sell/buy in tranches while the live quote stays within the action's limit
 (trade_fills.Desk). A price past its limit ends the trip and the run plans again. When no
 plan clears the margin the ship waits where it is (no fuel burnt) until the data changes.
+When the plan rests on a market read more than half `max_age_s` ago that a scout tour visits,
+the run asks that tour to refresh it and waits for the snapshot, at most `refresh_timeout_s`
+(operations/trade_refresh.py), then plans again once.
 
 Restart-safe: every start first settles a money step left open by a kill (MoneySteps.
 settle_open), reloads the run's progress (keyed on `run_id`, written in each fill's
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -34,6 +38,7 @@ from spacetraders.operations.navigate import NavigateParams, Navigation
 from spacetraders.operations.registry import register
 from spacetraders.operations.route_data import system_waypoints
 from spacetraders.operations.trade_fills import REFUEL_ALLOWANCE, Desk, Guards, TradeBook
+from spacetraders.operations.trade_refresh import ScoutRefresh
 from spacetraders.persistence.markets import last_updated
 from spacetraders.persistence.progress import load_progress
 from spacetraders.persistence.universe import store_ships, update_ship_nav
@@ -42,6 +47,7 @@ COMMAND_TYPE = "TradeCommand"
 MAX_STOPS = 3  # the longest tour a plan may fly (it also sizes the fuel kept above the reserve)
 WAIT_STEP_S = 60.0  # while no plan clears the margin: look for newer data this often (a DB read)
 WAIT_MAX_S = 900.0  # ... and plan again after this long anyway
+REFRESH_TIMEOUT_S = 600.0  # how long a run waits for the scouts to refresh a market it asked for
 DOCKED, IN_TRANSIT = "DOCKED", "IN_TRANSIT"
 ARRIVAL_SLOP_S = 1.0
 
@@ -61,6 +67,7 @@ class TradeParams:
     max_age_s: float = 1800.0
     trips: int = -1  # -1: until stopped (tests and benches stop after N trips)
     wait_s: float = WAIT_STEP_S  # how often a waiting run looks for newer data (the demo's game is fast)
+    refresh_timeout_s: float = REFRESH_TIMEOUT_S  # 0: never ask the scouts (operations/trade_refresh.py)
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> TradeParams:
@@ -71,11 +78,14 @@ class TradeParams:
                 reserve=int(params.get("reserve", 0)), min_margin_pct=float(params.get("min_margin_pct", 5.0)),
                 max_age_s=float(params.get("max_age_s", 1800)), trips=int(params.get("trips", -1)),
                 wait_s=float(params.get("wait_s", WAIT_STEP_S)),
+                refresh_timeout_s=float(params.get("refresh_timeout_s", REFRESH_TIMEOUT_S)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad TradeCommand params: {exc}") from None
-        if not p.systems or p.max_spend < 0 or p.reserve < 0 or not p.max_age_s > 0 or not p.wait_s > 0:
-            raise ValueError("bad TradeCommand params: systems, max_spend >= 0, reserve >= 0, max_age_s > 0, wait_s > 0")
+        if not p.systems or p.max_spend < 0 or p.reserve < 0 or not p.max_age_s > 0 or not p.wait_s > 0 \
+                or not 0 <= p.refresh_timeout_s < math.inf:
+            raise ValueError("bad TradeCommand params: systems, max_spend >= 0, reserve >= 0, max_age_s > 0, wait_s > 0, "
+                             "finite refresh_timeout_s >= 0")
         return p
 
 
@@ -107,6 +117,8 @@ class TradeRun:
         self._ship: Ship | None = None
         self.coords: dict[str, tuple[int, int]] = {}
         self.unsold: set[str] = set()  # goods held that no market took when liquidating
+        self.refresh = ScoutRefresh(ctx, max_age_s=params.max_age_s, timeout_s=params.refresh_timeout_s,
+                                    poll_s=params.wait_s)
 
     @property
     def ship(self) -> Ship:
@@ -147,6 +159,11 @@ class TradeRun:
             allowance = (MAX_STOPS + 1) * REFUEL_ALLOWANCE * math.ceil(self.ship.fuel.capacity / 100)
             budget = min(p.max_spend - self.book.in_flight, (self.book.credits or 0) - p.reserve - allowance)
             plan = await self.planner.plan(self, budget) if budget > 0 else None
+            if plan is not None and plan.data_age_s > p.max_age_s / 2:
+                if await self._scouts_refreshed(s.waypoint for s in plan.stops):
+                    plan = await self.planner.plan(self, budget)  # once: then it goes with what it has
+                if ctx.stopping:
+                    return
             if plan is None:
                 if not await self._wait(budget):
                     return
@@ -208,6 +225,10 @@ class TradeRun:
             if good in self.unsold:
                 continue
             outlet = await self.planner.outlet(self, good, units)
+            if outlet is not None and await self._scouts_refreshed([outlet]):
+                outlet = await self.planner.outlet(self, good, units)
+            if self.ctx.stopping:
+                return False
             if outlet is None:
                 self.ctx.log.warning("No known market buys %s: %d unit(s) stay aboard", good, units)
                 self.unsold.add(good)
@@ -225,6 +246,16 @@ class TradeRun:
                 self.ctx.log.warning("%s does not take %s after all: %d unit(s) stay aboard", outlet, good, units)
                 self.unsold.add(good)
         self.book.next_stop = None
+        return True
+
+    async def _scouts_refreshed(self, waypoints: Iterable[str]) -> bool:
+        """Old data for markets a scout tour visits: ask for it and wait (trade_refresh.py).
+        True if it waited (the caller plans again); a stop shows in ctx.stopping."""
+        stale = await self.refresh.stale(waypoints, self.here)
+        if stale is None:
+            return False
+        await self._save("awaiting scouts")
+        await self.refresh.wait(stale)
         return True
 
     async def _wait(self, budget: int) -> bool:

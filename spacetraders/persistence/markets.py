@@ -19,6 +19,7 @@ from spacetraders.domain.navigation import system_of
 from spacetraders.domain.trade_planning import MarketQuote
 from spacetraders.errors import NotFound
 from spacetraders.persistence.models import MarketGood, MarketPriceHistory, MarketRow
+from spacetraders.persistence.refresh_requests import mark_served
 from spacetraders.persistence.universe import upsert_rows
 
 FUEL = "FUEL"
@@ -49,7 +50,9 @@ def store_market_snapshot(session: Session, market: Market, *, player_id: int | 
     """Make `market` the latest snapshot of its waypoint and append its prices to history.
 
     Only a priced read (one of our ships present) is a snapshot: a catalogue-only answer
-    would mark the market fresh without data, so it is refused. Returns the goods count.
+    would mark the market fresh without data, so it is refused. Pending refresh requests for
+    the market are served in this same transaction (persistence/refresh_requests.py), whoever
+    read it: a scout on its tour, a trader docked there. Returns the goods count.
     """
     if not market.trade_goods:
         raise ValueError(f"market {market.symbol} has no prices (no ship of ours is there): not a snapshot")
@@ -81,6 +84,7 @@ def store_market_snapshot(session: Session, market: Market, *, player_id: int | 
         for g in goods
     ]
     session.execute(insert(MarketPriceHistory), history)
+    mark_served(session, market.symbol, now=now)
     return len(goods)
 
 

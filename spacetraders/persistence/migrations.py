@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # The newest migration in spacetraders/migrations/versions (tests/cli/test_db_commands.py
 # checks it against the script directory, so a new migration cannot forget it).
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 
 VERSION_TABLE = "alembic_version"
 

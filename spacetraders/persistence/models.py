@@ -438,3 +438,29 @@ class RunProgress(Base):
     container_id: Mapped[str] = mapped_column(String(128))
     state: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MarketRefreshRequest(Base):
+    """A trader asks the scouts to read a market it needs again (persistence/refresh_requests.py).
+
+    Pending while `served_at` is NULL; the snapshot that answers it sets `served_at` in its own
+    transaction. At most one pending request per (player, market): a partial unique index, so a
+    second trader needing the same market joins the request already filed. Served rows stay
+    (who asked, when, how long the answer took).
+    """
+
+    __tablename__ = "market_refresh_requests"
+    __table_args__ = (
+        Index(
+            "uq_market_refresh_requests_pending", "player_id", "waypoint_symbol", unique=True,
+            sqlite_where=text("served_at IS NULL"), postgresql_where=text("served_at IS NULL"),
+        ),
+        Index(None, "waypoint_symbol", "served_at"),
+    )
+
+    request_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.player_id", ondelete="CASCADE"))
+    waypoint_symbol: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[str] = mapped_column(String(128))  # the asking container's id (audit, no key)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    served_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -56,7 +56,7 @@ def test_trade_run_starts_a_container_holding_the_ship_and_a_busy_ship_is_refuse
         capsys, db, db_url, game):
     ship = game["frigate"]
     started = cli(capsys, "--db", db_url, "--json", "trade", "run", "--ship", ship.lower(), "--max-spend", "5000",
-                  "--reserve", "1000", "--min-margin", "3", "--max-age", "45m")
+                  "--reserve", "1000", "--min-margin", "3", "--max-age", "45m", "--refresh-wait", "2m")
     assert started.code == 0, started.err
     data = started.json()
     assert data["container_id"].startswith(f"trade-{ship.lower()}-") and data["systems"] == [game["system"]]
@@ -68,6 +68,7 @@ def test_trade_run_starts_a_container_holding_the_ship_and_a_busy_ship_is_refuse
         row = session.scalars(select(Container)).one()
         command_type, params = row.command_type, json.loads(row.config)["params"]
     assert command_type == "TradeCommand" and params["run_id"] == data["run_id"] and params["ship_symbol"] == ship
+    assert params["refresh_timeout_s"] == 120
     check_invariants(db)
 
     again = cli(capsys, "--db", db_url, "trade", "run", "--ship", ship)
@@ -82,6 +83,8 @@ def test_trade_run_starts_a_container_holding_the_ship_and_a_busy_ship_is_refuse
     (["--min-margin", "nan"], "--min-margin"),
     (["--min-margin", "5000"], "--min-margin"),
     (["--max-age", "forever"], "--max-age"),
+    (["--refresh-wait", "soon"], "--refresh-wait"),
+    (["--refresh-wait", "2d"], "--refresh-wait"),
     (["--systems", "not a system"], "malformed system symbol"),
     (["--systems", ","], "--systems"),
     (["--systems", "X1-NOPE99"], "unknown system X1-NOPE99"),

@@ -17,7 +17,8 @@ from spacetraders.operations.scout_tour import (
     run_scout_tour,
 )
 from spacetraders.persistence.markets import store_market_snapshot
-from spacetraders.persistence.models import MarketPriceHistory, MarketRow, ShipRow
+from spacetraders.persistence.models import MarketPriceHistory, MarketRefreshRequest, MarketRow, ShipRow
+from spacetraders.persistence.refresh_requests import pending_requests, request_refresh
 from tests.operations.conftest import World
 
 
@@ -244,3 +245,42 @@ def test_a_one_market_tour_rests_between_reads_instead_of_hammering_the_api(worl
     assert visited(world) == [market] * 4  # pass 1 flies there; passes 2 and 3 rest after reading
     flight = (world.sim_ship(world.probe).arrival - started).total_seconds()
     assert (world.clock.now() - started).total_seconds() >= flight + 2 * STATIONARY_REST_S
+
+
+def request(world: World, market: str) -> None:
+    with world.db.transaction() as uow:
+        assert request_refresh(uow.session, world.player_id, market, requested_by="trade-test", now=world.clock.now())
+
+
+def test_a_refresh_request_makes_the_tour_visit_that_market_next_and_is_served(world: World):
+    markets = far_markets(world, 4)
+    world.run(run_scout_tour, tour_params(world, world.probe, markets[:1]))  # the ship now sits at markets[0]
+    world.logs.lines.clear()
+    first, wanted = markets[0], markets[2]
+    # asked for while the tour stores its first market: it goes there next, then on from there
+    world.logs.on(f"Stored market {first}", lambda: request(world, wanted))
+
+    world.run(run_scout_tour, tour_params(world, world.probe, markets, min_interval=0))
+
+    assert visited(world)[:3] == [first, wanted, markets[3]]
+    assert world.logs.matching(f"Refresh requested for market {wanted}")
+    with world.db.read() as session:
+        assert pending_requests(session, world.player_id, markets) == {}
+        served = session.scalars(select(MarketRefreshRequest.served_at)).one()
+        updated = session.get(MarketRow, wanted).updated_at
+    assert served == updated  # served by the snapshot of that market, in its transaction
+
+
+def test_a_resting_tour_wakes_for_a_request(world: World):
+    markets = far_markets(world, 2)
+    with world.db.transaction() as uow:  # both read just now: nothing due for an hour
+        for market in markets:
+            store_market_snapshot(uow.session, _priced_market(world, market), player_id=world.player_id,
+                                  now=world.clock.now())
+    start = world.clock.now()
+    world.logs.on("All 2 market(s) are fresh", lambda: request(world, markets[1]))
+
+    world.run(run_scout_tour, tour_params(world, world.probe, markets, min_interval=3600, iterations=2))
+
+    assert visited(world) == [markets[1]]
+    assert (world.clock.now() - start).total_seconds() < 3600  # it did not sleep the hour out
