@@ -5,18 +5,15 @@ ContractCommand container (operations sit below application, so it lives here).
 
 from __future__ import annotations
 
-import statistics
 from datetime import datetime
 
 from sqlalchemy import select
 
 from spacetraders.domain.contract_pricing import Source
+from spacetraders.domain.fuel import CAUTIOUS_FUEL_ASK, tank_unit_price
 from spacetraders.domain.navigation import Point
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import MarketGood, MarketRow
-
-FUEL_PER_MARKET_UNIT = 100  # one FUEL bought at a market fills 100 units of a tank
-DEFAULT_FUEL_PRICE = 1.0  # credits per tank unit when no FUEL price is stored
 
 
 def stored_sources(
@@ -41,5 +38,4 @@ def stored_sources(
         if symbol == good and waypoint in positions:
             sources.append(Source(waypoint, positions[waypoint], int(price), int(volume or 0), supply,
                                   max(0.0, (now - updated).total_seconds())))
-    fuel_price = statistics.median(fuel) / FUEL_PER_MARKET_UNIT if fuel else DEFAULT_FUEL_PRICE
-    return sorted(sources, key=lambda s: s.waypoint), float(fuel_price)
+    return sorted(sources, key=lambda s: s.waypoint), tank_unit_price(fuel, default=CAUTIOUS_FUEL_ASK)

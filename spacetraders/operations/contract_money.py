@@ -17,10 +17,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from spacetraders.api.trade_models import Contract, ContractDelivery, ContractResult
-from spacetraders.domain.fuel import market_units
+from spacetraders.domain.fuel import CAUTIOUS_FUEL_ASK, market_units
 from spacetraders.domain.navigation import system_of
 from spacetraders.operations.base import ContainerContext
-from spacetraders.operations.fuel_as_flown import DEFAULT_FUEL_ASK
 from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
 from spacetraders.operations.route_data import stored_asks
 from spacetraders.persistence.ledger import LedgerEntry, LedgerFilter, LedgerKind, list_entries
@@ -224,7 +223,7 @@ class ContractMoney:
             return asks[waypoint]
         known = [w for w in system_waypoints if system_of(w) == system_of(waypoint)]
         everywhere = await asyncio.to_thread(stored_asks, self.ctx.db, known, "FUEL")
-        return max(everywhere.values(), default=DEFAULT_FUEL_ASK)
+        return max(everywhere.values(), default=CAUTIOUS_FUEL_ASK)
 
     def _entry(self, kind: LedgerKind, total: int, credits_after: int, **fields: Any) -> LedgerEntry:
         return LedgerEntry(player_id=self.ctx.player_id, at=self.ctx.clock.now(), kind=kind, total=total,

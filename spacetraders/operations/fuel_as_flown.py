@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from spacetraders.api.models import Ship
+from spacetraders.domain.fuel import CAUTIOUS_FUEL_ASK
 from spacetraders.domain.refuel_plan import flown_bill
 from spacetraders.domain.routing import ModeChoice, Site, plan_route
 from spacetraders.domain.routing import ShipState as RouteShip
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from spacetraders.api.client import SpaceTradersClient
 
 FLIGHT_MODE = ModeChoice.CRUISE  # contract flights: fuel is most of a contract's cost, deadlines are days away
-DEFAULT_FUEL_ASK = 100  # per market unit, when no FUEL price is stored (errs high: the simulator's are ~70)
 
 
 async def route_sites(db: Database, api: SpaceTradersClient, system: str, *, needs_fuel: bool,
@@ -45,7 +45,7 @@ async def refuels_as_flown(db: Database, api: SpaceTradersClient, ship: Ship, st
         return 0
     sites = await route_sites(db, api, ship.nav.system_symbol, needs_fuel=True, now=now)
     asks = {s.symbol: s.fuel_price for s in sites.values() if s.fuel_price is not None}
-    default = max(asks.values(), default=DEFAULT_FUEL_ASK)
+    default = max(asks.values(), default=CAUTIOUS_FUEL_ASK)
     here, tank, credits = ship.nav.waypoint_symbol, ship.fuel.current, 0
     for stop in stops:
         if stop != here:
