@@ -65,3 +65,13 @@ def sim_player(monkeypatch: Any, db: Any, agent_symbol: str, **config: Any) -> I
             player.token = registered.token
             player_id = player.player_id
         yield SimPlayer(url, sim, registered.token, player_id, list(registered.ships))
+
+
+def unpaced(monkeypatch: Any) -> None:
+    """In-process commands stop pacing their calls at 2/s: the test's simulator enforces no limit
+    (the limiter has tests of its own); a daemon subprocess still paces."""
+    from spacetraders.api import ratelimit
+
+    limiters: dict[str, ratelimit.RateLimiter] = {}
+    monkeypatch.setattr(ratelimit, "shared_limiter", lambda key, clock=None: limiters.setdefault(
+        key, ratelimit.RateLimiter(clock, static_points=100_000, burst_points=100_000)))

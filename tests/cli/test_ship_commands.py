@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from spacetraders.api import ratelimit
 from spacetraders.domain.navigation import distance
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import Container, ShipAssignment
@@ -19,7 +18,7 @@ from tests.cli.helpers import Result, cli
 from tests.invariants import check_invariants
 
 pytest.importorskip("spacetraders.sim.app", reason="the simulator is not in this tree yet")
-from tests.simserver import sim_server  # noqa: E402
+from tests.simserver import sim_server, unpaced  # noqa: E402
 from tests.supervisor.harness import (  # noqa: E402
     DaemonProcess,
     assignment_of,
@@ -36,11 +35,7 @@ from tests.supervisor.harness import (  # noqa: E402
 @pytest.fixture
 def game(monkeypatch: pytest.MonkeyPatch, db: Database) -> Iterator[dict[str, Any]]:
     with sim_server(seed=13, time_scale=1000, enforce_rate_limit=False, probes_per_agent=1) as (url, sim):
-        # The simulator enforces no limit here, so the in-process commands need not pace their
-        # calls at 2/s either (the limiter has tests of its own); the daemon subprocess still does.
-        roomy: dict[str, ratelimit.RateLimiter] = {}
-        monkeypatch.setattr(ratelimit, "shared_limiter", lambda key, clock=None: roomy.setdefault(
-            key, ratelimit.RateLimiter(clock, static_points=100_000, burst_points=100_000)))
+        unpaced(monkeypatch)
         monkeypatch.setenv("SPACETRADERS_API_URL", url)
         monkeypatch.delenv("SPACETRADERS_PLAYER", raising=False)
         agent = register_agent(db, url, "COOPER")

@@ -11,23 +11,20 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from spacetraders.api import ratelimit
 from spacetraders.persistence.database import Database
 from spacetraders.persistence.models import Container, ShipAssignment
 from tests.cli.helpers import Result, cli
 from tests.invariants import check_invariants
 
 pytest.importorskip("spacetraders.sim.app", reason="the simulator is not in this tree yet")
-from tests.simserver import sim_server  # noqa: E402
+from tests.simserver import sim_server, unpaced  # noqa: E402
 from tests.supervisor.harness import assignment_of, register_agent  # noqa: E402
 
 
 @pytest.fixture
 def game(monkeypatch: pytest.MonkeyPatch, db: Database) -> Iterator[dict[str, Any]]:
     with sim_server(seed=13, time_scale=1000, enforce_rate_limit=False, probes_per_agent=1) as (url, sim):
-        roomy: dict[str, ratelimit.RateLimiter] = {}
-        monkeypatch.setattr(ratelimit, "shared_limiter", lambda key, clock=None: roomy.setdefault(
-            key, ratelimit.RateLimiter(clock, static_points=100_000, burst_points=100_000)))
+        unpaced(monkeypatch)
         monkeypatch.setenv("SPACETRADERS_API_URL", url)
         monkeypatch.delenv("SPACETRADERS_PLAYER", raising=False)
         agent = register_agent(db, url, "COOPER")
