@@ -168,3 +168,30 @@ def test_markets_on_a_tour_are_judged_by_its_loop(world: World, browser) -> None
         panel = page.text_content(f".tour-item[data-container-id='{tour.container_id}']") or ""
         assert "refreshed every 10m00s" in panel
         assert errors == []
+
+
+def test_other_runs_are_drawn_with_their_route_and_next_stop(world: World, browser) -> None:  # type: ignore[no-untyped-def]
+    from spacetraders.application.containers import claim_start, create_container
+    from spacetraders.persistence.progress import save_progress
+
+    a, b, c = (w.symbol for w in world.markets[:3])
+    with world.db.transaction() as uow:
+        run = create_container(uow, player_id=world.player_id, command_type="TradeCommand", id_prefix="trade-cooper-9",
+                               params={"ship_symbol": "COOPER-9", "run_id": "trip-1"}, now=NOW)
+        claim_start(uow, run.container_id, daemon_id="daemon-web-tests", now=NOW)
+        put_ship(uow, world.player_id, "COOPER-9", a)
+        save_progress(uow, world.player_id, "trip-1", ship_symbol="COOPER-9", command_type="TradeCommand",
+                      container_id=run.container_id, now=NOW,
+                      state={"phase": "flying", "next_stop": b, "route": [a, b, c]})
+    with BackgroundServer(create_app(world.db, clock=world.clock)) as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{server.url}/?system={SYSTEM}&refresh=700")
+        page.wait_for_selector("body[data-loaded=true]")
+        group = f".run[data-container-id='{run.container_id}']"
+        assert len(page.query_selector_all(f"{group} .run-route")) == 1
+        assert len(page.query_selector_all(f"{group} .run-next")) == 1
+        label = page.text_content(".run-marker[data-ship='COOPER-9'] .ship-label") or ""
+        assert label == "9 trade"
+        assert errors == []
