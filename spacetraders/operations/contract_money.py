@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from spacetraders.api.trade_models import Contract, ContractDelivery, ContractResult
+from spacetraders.api.models import RefuelResult
+from spacetraders.api.trade_models import Contract, ContractDelivery, ContractResult, TradeResult
 from spacetraders.domain.fuel import CAUTIOUS_FUEL_ASK, market_units
 from spacetraders.domain.navigation import system_of
 from spacetraders.operations.base import ContainerContext
 from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
 from spacetraders.operations.route_data import stored_asks
 from spacetraders.persistence.ledger import LedgerEntry, LedgerFilter, LedgerKind, list_entries
+from spacetraders.persistence.ledger_entries import entry_for_contract, entry_for_refuel, entry_for_trade
 from spacetraders.persistence.progress import load_progress, save_progress
 from spacetraders.persistence.unit_of_work import UnitOfWork
 
@@ -135,8 +137,7 @@ class ContractMoney:
         result: ContractResult = await self.steps.run(
             StepIntent(StepKind.ACCEPT, self.ship_symbol, reference=contract.id),
             lambda: api.accept_contract(contract.id),
-            lambda r: self._entry(LedgerKind.CONTRACT_ACCEPTED, r.contract.on_accepted, r.agent.credits,
-                                  reference=r.contract.id), also)
+            lambda r: self._contract_entry(r, fulfilled=False), also)
         self.credits = result.agent.credits
         self.ctx.log.info("Accepted contract %s: +%d (credits %d)", contract.id, contract.on_accepted, self.credits)
         return result.contract
@@ -144,10 +145,9 @@ class ContractMoney:
     async def purchase(self, good: str, units: int, waypoint: str) -> None:
         api, symbol = self.ctx.api, self.ship_symbol
 
-        def entry(r: Any) -> LedgerEntry:
-            t = r.transaction
-            return self._entry(LedgerKind.PURCHASE, -t.total_price, r.agent.credits, good=t.trade_symbol,
-                               units=t.units, unit_price=t.price_per_unit, waypoint_symbol=t.waypoint_symbol)
+        def entry(r: TradeResult) -> LedgerEntry:
+            return entry_for_trade(r, player_id=self.ctx.player_id, at=self.ctx.clock.now(),
+                                   container_id=self.ctx.container_id)
 
         def also(uow: UnitOfWork, r: Any) -> None:
             self.state["bought"] = self.state.get("bought", 0) + r.transaction.units
@@ -187,8 +187,7 @@ class ContractMoney:
         result: ContractResult = await self.steps.run(
             StepIntent(StepKind.FULFIL, self.ship_symbol, reference=contract.id),
             lambda: api.fulfill_contract(contract.id),
-            lambda r: self._entry(LedgerKind.CONTRACT_FULFILLED, r.contract.on_fulfilled, r.agent.credits,
-                                  reference=r.contract.id), also)
+            lambda r: self._contract_entry(r, fulfilled=True), also)
         self.credits = result.agent.credits
         self.ctx.log.info("Fulfilled contract %s: +%d (credits %d); %d fulfilled by this run", contract.id,
                           contract.on_fulfilled, self.credits, self.state["fulfilled"])
@@ -201,10 +200,9 @@ class ContractMoney:
         here = flight.ship.nav.waypoint_symbol
         await self.guarded(market_units(units), await self._fuel_ask(here, system_waypoints), "FUEL")
 
-        def entry(r: Any) -> LedgerEntry:
-            units = r.units or None
-            return self._entry(LedgerKind.REFUEL, -r.price, r.credits, good="FUEL", units=units,
-                               unit_price=round(r.price / units) if units else None, waypoint_symbol=here)
+        def entry(r: RefuelResult) -> LedgerEntry:
+            return entry_for_refuel(r, player_id=self.ctx.player_id, ship_symbol=symbol, at=self.ctx.clock.now(),
+                                    container_id=self.ctx.container_id, waypoint_symbol=here)
 
         def also(uow: UnitOfWork, r: Any) -> None:
             flight._store(uow, fuel=r.fuel)
@@ -225,7 +223,6 @@ class ContractMoney:
         everywhere = await asyncio.to_thread(stored_asks, self.ctx.db, known, "FUEL")
         return max(everywhere.values(), default=CAUTIOUS_FUEL_ASK)
 
-    def _entry(self, kind: LedgerKind, total: int, credits_after: int, **fields: Any) -> LedgerEntry:
-        return LedgerEntry(player_id=self.ctx.player_id, at=self.ctx.clock.now(), kind=kind, total=total,
-                           credits_after=credits_after, ship_symbol=self.ship_symbol,
-                           container_id=self.ctx.container_id, **fields)
+    def _contract_entry(self, result: ContractResult, *, fulfilled: bool) -> LedgerEntry:
+        return entry_for_contract(result, player_id=self.ctx.player_id, at=self.ctx.clock.now(), fulfilled=fulfilled,
+                                  ship_symbol=self.ship_symbol, container_id=self.ctx.container_id)

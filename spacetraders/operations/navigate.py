@@ -37,7 +37,8 @@ from spacetraders.operations.base import ContainerContext
 from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
 from spacetraders.operations.registry import register
 from spacetraders.operations.route_data import plan_for_ship
-from spacetraders.persistence.ledger import LedgerEntry, LedgerKind
+from spacetraders.persistence.ledger import LedgerEntry
+from spacetraders.persistence.ledger_entries import entry_for_jump, entry_for_refuel
 from spacetraders.persistence.unit_of_work import UnitOfWork
 from spacetraders.persistence.universe import store_ships, update_ship_nav
 
@@ -148,9 +149,8 @@ class Navigation:
         waypoint = self.ship.nav.waypoint_symbol
 
         def entry(refuel: RefuelResult) -> LedgerEntry:
-            units = refuel.units or None  # market units: 1 = 100 ship fuel
-            return self._entry(LedgerKind.REFUEL, -refuel.price, refuel.credits, good="FUEL", units=units,
-                               unit_price=round(refuel.price / units) if units else None, waypoint_symbol=waypoint)
+            return entry_for_refuel(refuel, player_id=self.ctx.player_id, ship_symbol=symbol, at=self.ctx.clock.now(),
+                                    container_id=self.ctx.container_id, waypoint_symbol=waypoint)
 
         refuel = await self.money.run(
             StepIntent(StepKind.REFUEL, symbol, good="FUEL", waypoint_symbol=waypoint),
@@ -172,8 +172,9 @@ class Navigation:
         result = await self.money.run(
             StepIntent(StepKind.JUMP, symbol, good="ANTIMATTER", waypoint_symbol=leg.origin, reference=leg.destination),
             lambda: api.jump(symbol, leg.destination),
-            lambda r: self._entry(LedgerKind.JUMP, -r.fee, r.agent.credits, good="ANTIMATTER",
-                                  waypoint_symbol=leg.destination),
+            lambda r: entry_for_jump(player_id=self.ctx.player_id, at=self.ctx.clock.now(), ship_symbol=symbol,
+                                     fee=r.fee, credits_after=r.agent.credits, destination=leg.destination,
+                                     container_id=self.ctx.container_id),
             also=lambda uow, r: self._store(uow, nav=r.nav))
         self.ctx.log.info("Jumped %s -> %s for %d credits (credits after: %d)", leg.origin, leg.destination,
                           result.fee, result.agent.credits)
@@ -206,11 +207,6 @@ class Navigation:
                 store_ships(uow.session, self.ctx.player_id, [ship], now=self.ctx.clock.now())
 
         await asyncio.to_thread(write)
-
-    def _entry(self, kind: LedgerKind, total: int, credits_after: int, **fields: Any) -> LedgerEntry:
-        return LedgerEntry(player_id=self.ctx.player_id, at=self.ctx.clock.now(), kind=kind, total=total,
-                           credits_after=credits_after, ship_symbol=self.p.ship_symbol,
-                           container_id=self.ctx.container_id, **fields)
 
     async def _save(self, nav: ShipNav) -> None:
         """Store the ship's nav (no money moved: money steps store through `_store` in their own write)."""

@@ -28,6 +28,7 @@ from spacetraders.operations.navigate import NavigateParams, Navigation
 from spacetraders.operations.registry import register
 from spacetraders.persistence.containers import parse_params
 from spacetraders.persistence.ledger import LedgerEntry, LedgerKind
+from spacetraders.persistence.ledger_entries import entry_for_ship_purchase
 from spacetraders.persistence.models import Container, Ledger
 from spacetraders.persistence.progress import load_progress, save_progress
 from spacetraders.persistence.unit_of_work import UnitOfWork
@@ -144,13 +145,8 @@ class ShipPurchaseRun:
                           spent=self.state["spent"] + result.transaction.price)
 
     def _entry(self, result: ShipPurchase) -> LedgerEntry:
-        t = result.transaction
-        return LedgerEntry(
-            player_id=self.ctx.player_id, at=self.ctx.clock.now(), kind=LedgerKind.SHIP_PURCHASE, total=-t.price,
-            credits_after=result.agent.credits, ship_symbol=self.p.ship_symbol, container_id=self.ctx.container_id,
-            good=t.ship_type, units=1, unit_price=t.price, waypoint_symbol=t.waypoint_symbol,
-            reference=result.ship.symbol,
-        )
+        return entry_for_ship_purchase(result, player_id=self.ctx.player_id, at=self.ctx.clock.now(),
+                                       buyer_ship=self.p.ship_symbol, container_id=self.ctx.container_id)
 
     def _store(self, uow: UnitOfWork, result: ShipPurchase) -> None:
         """In the money step's transaction: the new ship and the run's progress with it."""

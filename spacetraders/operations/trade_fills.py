@@ -25,7 +25,8 @@ from spacetraders.api.trade_models import TradeResult
 from spacetraders.domain.navigation import system_of
 from spacetraders.operations.base import ContainerContext
 from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
-from spacetraders.persistence.ledger import LedgerEntry, LedgerKind
+from spacetraders.persistence.ledger import LedgerEntry
+from spacetraders.persistence.ledger_entries import entry_for_trade
 from spacetraders.persistence.markets import store_market_snapshot
 from spacetraders.persistence.progress import save_progress
 from spacetraders.persistence.unit_of_work import UnitOfWork
@@ -202,14 +203,8 @@ class Desk:
         return result
 
     def _entry(self, result: TradeResult) -> LedgerEntry:
-        t = result.transaction
-        sale = t.type.upper() == "SELL"
-        return LedgerEntry(
-            player_id=self.ctx.player_id, at=self.ctx.clock.now(), kind=LedgerKind.SALE if sale else LedgerKind.PURCHASE,
-            total=t.total_price if sale else -t.total_price, credits_after=result.agent.credits,
-            ship_symbol=self.ship, container_id=self.ctx.container_id, good=t.trade_symbol, units=t.units,
-            unit_price=t.price_per_unit, waypoint_symbol=t.waypoint_symbol,
-        )
+        return entry_for_trade(result, player_id=self.ctx.player_id, at=self.ctx.clock.now(),
+                               container_id=self.ctx.container_id)
 
     def _after(self, uow: UnitOfWork, result: TradeResult) -> None:
         """In the fill's transaction: account for it, check the guards, save the progress."""

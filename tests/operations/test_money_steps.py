@@ -21,7 +21,8 @@ from spacetraders.application.ledger import LedgerFilter, list_view
 from spacetraders.operations.base import ContainerContext
 from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
 from spacetraders.operations.navigate import run_navigate
-from spacetraders.persistence.ledger import LedgerEntry, LedgerKind
+from spacetraders.persistence.ledger import LedgerEntry
+from spacetraders.persistence.ledger_entries import entry_for_trade
 from spacetraders.persistence.models import MoneyIntent
 from tests.operations.conftest import World
 from tests.operations.test_navigate import farthest_waypoint, params
@@ -43,13 +44,7 @@ def cheapest_export(world: World) -> str:
 
 
 def purchase_entry(ctx: ContainerContext) -> Callable[[TradeResult], LedgerEntry]:
-    def entry(r: TradeResult) -> LedgerEntry:
-        t = r.transaction
-        return LedgerEntry(player_id=ctx.player_id, at=ctx.clock.now(), kind=LedgerKind.PURCHASE, total=-t.total_price,
-                           credits_after=r.agent.credits, ship_symbol=t.ship_symbol, container_id=ctx.container_id,
-                           good=t.trade_symbol, units=t.units, unit_price=t.price_per_unit,
-                           waypoint_symbol=t.waypoint_symbol)
-    return entry
+    return lambda r: entry_for_trade(r, player_id=ctx.player_id, at=ctx.clock.now(), container_id=ctx.container_id)
 
 
 def in_context(world: World, body: Callable[[ContainerContext, MoneySteps], Awaitable[Any]]) -> Any:

@@ -12,6 +12,7 @@ the agent's credit change, the ship's cargo == bought - sold, no intent left ope
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +22,8 @@ from sqlalchemy import func, select
 from spacetraders.api.errors import ApiError
 from spacetraders.api.trade_models import TradeResult
 from spacetraders.operations.money_steps import MoneySteps, StepIntent, StepKind
-from spacetraders.persistence.ledger import LedgerEntry, LedgerKind
+from spacetraders.persistence.ledger import LedgerEntry
+from spacetraders.persistence.ledger_entries import entry_for_trade
 from spacetraders.persistence.models import Ledger, MoneyIntent
 from tests.operations.conftest import World
 from tests.operations.test_money_steps import cheapest_export
@@ -31,15 +33,8 @@ steps = st.lists(st.tuples(st.sampled_from(["buy", "sell"]), st.integers(1, 4),
                            st.sampled_from(["ok", "ok", "lost"])), min_size=1, max_size=8)
 
 
-def entry_for(ctx: Any, kind: LedgerKind):  # type: ignore[no-untyped-def]
-    def entry(r: TradeResult) -> LedgerEntry:
-        t = r.transaction
-        total = t.total_price if kind is LedgerKind.SALE else -t.total_price
-        return LedgerEntry(player_id=ctx.player_id, at=ctx.clock.now(), kind=kind, total=total,
-                           credits_after=r.agent.credits, ship_symbol=t.ship_symbol, container_id=ctx.container_id,
-                           good=t.trade_symbol, units=t.units, unit_price=t.price_per_unit,
-                           waypoint_symbol=t.waypoint_symbol)
-    return entry
+def entry_for(ctx: Any) -> Callable[[TradeResult], LedgerEntry]:
+    return lambda r: entry_for_trade(r, player_id=ctx.player_id, at=ctx.clock.now(), container_id=ctx.container_id)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -70,7 +65,7 @@ def test_the_ledger_matches_the_server_whatever_crashes(world: World, plan: list
                 call = api.sell_cargo if side == "sell" else api.purchase_cargo
                 intent = StepIntent(kind, ship_symbol, good=good, units=units, waypoint_symbol=world.hq)
                 step = money.run(intent, lambda c=call, u=units: c(ship_symbol, good, u),  # type: ignore[misc]
-                                 entry_for(ctx, LedgerKind.SALE if side == "sell" else LedgerKind.PURCHASE))
+                                 entry_for(ctx))
                 if fate == "lost":
                     world.sim.faults.held.clear()
                     world.sim.faults.hold_next(ship_symbol, "sell" if side == "sell" else "purchase", 30)
