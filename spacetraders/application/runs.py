@@ -16,7 +16,7 @@ from spacetraders.application.tours import SCOUT_TOUR, Nav, ship_position, syste
 from spacetraders.domain.containers import LIVE_STATUSES
 from spacetraders.persistence.containers import parse_params
 from spacetraders.persistence.models import Container, ShipAssignment, ShipRow
-from spacetraders.persistence.progress import load_progress
+from spacetraders.persistence.progress import load_progress_of_runs
 
 LIVE = sorted(s.value for s in LIVE_STATUSES)
 
@@ -36,14 +36,15 @@ def live_runs(session: Session, system: str, *, now: datetime, player_id: int | 
     )
     if player_id is not None:
         query = query.where(Container.player_id == player_id)
+    rows = list(session.execute(query))
+    params_of = {row.container_id: _params(row.config) for row in rows}
+    keys = [(row.player_id, run_id) for row in rows
+            if isinstance(run_id := params_of[row.container_id].get("run_id"), str)]
+    progress_of = load_progress_of_runs(session, keys)
     runs = []
-    for row in session.execute(query):
-        try:
-            params = parse_params(row.config)
-        except ValueError:  # a hand-written config: the run is still shown, without its plan
-            params = {}
-        run_id = params.get("run_id")
-        progress = load_progress(session, row.player_id, run_id) if isinstance(run_id, str) else None
+    for row in rows:
+        params = params_of[row.container_id]
+        progress = progress_of.get((row.player_id, str(params.get("run_id"))))
         next_stop = (progress or {}).get("next_stop") or params.get("destination")
         route = [w for w in (progress or {}).get("route") or [] if isinstance(w, str) and w in coords]
         runs.append({
@@ -57,3 +58,10 @@ def live_runs(session: Session, system: str, *, now: datetime, player_id: int | 
             "progress": progress,
         })
     return runs
+
+
+def _params(config: str) -> dict[str, Any]:
+    try:
+        return parse_params(config)
+    except ValueError:  # a hand-written config: the run is still shown, without its plan
+        return {}

@@ -19,13 +19,7 @@ from spacetraders.persistence.unit_of_work import UnitOfWork
 
 def load_progress(session: Session, player_id: int, run_id: str) -> dict[str, Any] | None:
     row = session.get(RunProgress, (player_id, run_id))
-    if row is None:
-        return None
-    try:
-        state = json.loads(row.state)
-    except ValueError:
-        return None  # a hand-edited row: the operation reconciles from the server instead
-    return state if isinstance(state, dict) else None
+    return None if row is None else _parse(row.state)
 
 
 def save_progress(
@@ -43,22 +37,25 @@ def save_progress(
     row.state, row.updated_at = text, now
 
 
-def progress_by_ship(session: Session, player_id: int, ship_symbols: list[str]) -> dict[str, dict[str, Any]]:
-    """The latest run progress of each ship (for the map and `container inspect`)."""
-    if not ship_symbols:
+def load_progress_of_runs(session: Session, runs: list[tuple[int, str]]) -> dict[tuple[int, str], dict[str, Any]]:
+    """The progress of several (player, run id) pairs in one query (the map's live runs)."""
+    if not runs:
         return {}
-    rows = session.scalars(
-        select(RunProgress)
-        .where(RunProgress.player_id == player_id, RunProgress.ship_symbol.in_(ship_symbols))
-        .order_by(RunProgress.updated_at)
-    )
-    latest: dict[str, dict[str, Any]] = {}
+    players = {player for player, _ in runs}
+    rows = session.scalars(select(RunProgress).where(RunProgress.player_id.in_(players),
+                                                     RunProgress.run_id.in_({run for _, run in runs})))
+    wanted = set(runs)
+    found: dict[tuple[int, str], dict[str, Any]] = {}
     for row in rows:
-        try:
-            state = json.loads(row.state)
-        except ValueError:
-            continue
-        if isinstance(state, dict):
-            latest[row.ship_symbol] = {**state, "run_id": row.run_id, "command_type": row.command_type,
-                                       "container_id": row.container_id, "updated_at": row.updated_at.isoformat()}
-    return latest
+        state = _parse(row.state)
+        if (row.player_id, row.run_id) in wanted and state is not None:
+            found[(row.player_id, row.run_id)] = state
+    return found
+
+
+def _parse(text: str) -> dict[str, Any] | None:
+    try:
+        state = json.loads(text)
+    except ValueError:
+        return None  # a hand-edited row: the operation reconciles from the server instead
+    return state if isinstance(state, dict) else None
