@@ -17,7 +17,7 @@ from typing import Any
 
 from spacetraders.api.client import SpaceTradersClient
 from spacetraders.application.contracts import max_age as parse_max_age
-from spacetraders.application.ship_actions import ShipDriven, driving_container
+from spacetraders.application.ship_actions import refuse_if_driven
 from spacetraders.application.ship_containers import fetch_own_ship, start_ship_container
 from spacetraders.application.universe import parse_ship_symbol
 from spacetraders.errors import ConfigError
@@ -74,9 +74,7 @@ class ContractRunOutcome:
 async def start_contract_run(
     db: Database, api: SpaceTradersClient, request: ContractRunRequest, *, player_id: int, now: datetime
 ) -> ContractRunOutcome:
-    driver = await asyncio.to_thread(driving_container, db, player_id, request.ship)
-    if driver is not None:
-        raise ShipDriven(request.ship, driver)
+    await asyncio.to_thread(refuse_if_driven, db, player_id, request.ship)
     ship = await fetch_own_ship(api, request.ship)
     run_id = uuid.uuid4().hex
     params = request.params(run_id)

@@ -21,7 +21,7 @@ from spacetraders.api.errors import NotFoundError
 from spacetraders.api.models import Ship
 from spacetraders.application.scout_sizing import parse_duration
 from spacetraders.application.scouting import show_value, split_list
-from spacetraders.application.ship_actions import ShipDriven, driving_container
+from spacetraders.application.ship_actions import refuse_if_driven
 from spacetraders.application.ship_containers import fetch_own_ship, start_ship_container
 from spacetraders.application.universe import parse_ship_symbol, parse_system_symbol
 from spacetraders.domain import durations
@@ -95,9 +95,7 @@ class TradeOutcome:
 async def start_trade(
     db: Database, api: SpaceTradersClient, request: TradeRequest, *, player_id: int, now: datetime
 ) -> TradeOutcome:
-    driver = await asyncio.to_thread(driving_container, db, player_id, request.ship)
-    if driver is not None:
-        raise ShipDriven(request.ship, driver)
+    await asyncio.to_thread(refuse_if_driven, db, player_id, request.ship)
     ship = await fetch_own_ship(api, request.ship)
     systems = request.systems or (ship.nav.system_symbol,)
     for system in systems:
