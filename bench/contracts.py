@@ -87,11 +87,10 @@ class World:
     def scout_everything(self) -> None:
         """Every market of the system stored as read right now, from the simulator's state."""
         with self.db.transaction() as uow:
-            for waypoint, market in self.sim.markets.items():
+            for waypoint in self.sim.markets:
                 if waypoint.startswith(self.system + "-"):
-                    body = market.catalogue() | {"tradeGoods": market.trade_goods(self.sim.game_now())}
-                    store_market_snapshot(uow.session, Market.from_json(body), player_id=self.player_id,
-                                          now=self.clock.now())
+                    store_market_snapshot(uow.session, Market.from_json(self.sim.priced_market(waypoint)),
+                                          player_id=self.player_id, now=self.clock.now())
 
 
 def make_world(seed: int, directory: Path, tag: str) -> World:

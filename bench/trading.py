@@ -128,11 +128,11 @@ class BaselinePlanner(ScoutedPlanner):
 
 def _know_every_market(db: Database, sim: Any, player_id: int, clock: VirtualClock) -> None:
     """Store every market as the simulator holds it now (what the oracle knows at every instant)."""
-    game_now = sim.game_now()
+    game_now = sim.game_now()  # one instant for the whole pass
     with db.transaction() as uow:
-        for market in sim.markets.values():
-            payload = {**market.catalogue(), "tradeGoods": market.trade_goods(game_now)}
-            store_market_snapshot(uow.session, Market.from_json(payload), player_id=player_id, now=clock.now())
+        for waypoint in sim.markets:
+            store_market_snapshot(uow.session, Market.from_json(sim.priced_market(waypoint, game_now)),
+                                  player_id=player_id, now=clock.now())
 
 
 @dataclass

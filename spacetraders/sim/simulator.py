@@ -377,6 +377,12 @@ class Simulator:
             body["transactions"] = list(market.transactions)
         return body
 
+    def priced_market(self, waypoint_symbol: str, game_time: datetime | None = None) -> dict[str, Any]:
+        """The market as a ship present there reads it (now, or at `game_time`), without a ship:
+        for benches and tests that stand in for a scout's pass."""
+        market = self.markets[waypoint_symbol]
+        return {**market.catalogue(), "tradeGoods": market.trade_goods(game_time or self.game_now())}
+
     def shipyard(self, agent: Agent | None, system_symbol: str, waypoint_symbol: str) -> dict[str, Any]:
         return self.shipyards.listing(self, agent, self.waypoint(system_symbol, waypoint_symbol))
 

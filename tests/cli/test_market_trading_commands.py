@@ -19,13 +19,7 @@ from tests.simserver import sim_player  # noqa: E402
 
 def _priced(sim, symbol: str) -> Market:  # type: ignore[no-untyped-def]
     """The simulator's priced view of a market (as a ship present there would read it)."""
-    agent = next(iter(sim.agents.values()))
-    ship = next(iter(agent.ships.values()))
-    sim._present.setdefault((agent.symbol, symbol), set()).add(ship)
-    try:
-        return Market.from_json(sim.market(agent, symbol.rpartition("-")[0], symbol))
-    finally:
-        sim._present[(agent.symbol, symbol)].discard(ship)
+    return Market.from_json(sim.priced_market(symbol))
 
 
 @pytest.fixture

@@ -163,11 +163,10 @@ def test_killed_at_every_step_it_resumes_without_buying_or_delivering_twice(worl
 def scout_everything(world: World) -> None:
     """Store every market of the system as a scout would have read it just now."""
     with world.db.transaction() as uow:
-        for waypoint, market in world.sim.markets.items():
+        for waypoint in world.sim.markets:
             if waypoint.startswith(world.system + "-"):
-                body = market.catalogue() | {"tradeGoods": market.trade_goods(world.sim.game_now())}
-                store_market_snapshot(uow.session, Market.from_json(body), player_id=world.player_id,
-                                      now=world.clock.now())
+                store_market_snapshot(uow.session, Market.from_json(world.sim.priced_market(waypoint)),
+                                      player_id=world.player_id, now=world.clock.now())
 
 
 def progress(world: World) -> dict[str, Any]:

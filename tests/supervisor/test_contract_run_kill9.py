@@ -44,10 +44,10 @@ def test_kill_9_while_a_purchase_answer_is_in_flight_buys_and_fulfils_once(db, b
     frigate = next(s for s in agent.ships if sim._ships[s].template.fuel_capacity > 0)
     system = sim._ships[frigate].location.system_symbol
     with db.transaction() as uow:  # a scout's fresh pass: the run prices where it stands
-        for waypoint, market in sim.markets.items():
+        for waypoint in sim.markets:
             if waypoint.startswith(system + "-"):
-                body = market.catalogue() | {"tradeGoods": market.trade_goods(sim.game_now())}
-                store_market_snapshot(uow.session, Market.from_json(body), player_id=agent.player_id, now=utcnow())
+                store_market_snapshot(uow.session, Market.from_json(sim.priced_market(waypoint)),
+                                      player_id=agent.player_id, now=utcnow())
     (contract,) = sim.contracts._by_agent[symbol]
     start_credits = sim.agents[symbol].credits
     control = url.removesuffix("/v2") + "/_sim/ships/" + frigate

@@ -49,12 +49,12 @@ def api_url(game: tuple[str, Any]) -> str:
 
 def _scouted(db: Database, sim: Any, system: str, player_id: int) -> None:
     """Every market of the system as a scout would have stored it just now."""
-    now, game_now = utcnow(), sim.game_now()
+    now = utcnow()
     with db.transaction() as uow:
-        for symbol, market in sim.markets.items():
+        for symbol in sim.markets:
             if symbol.startswith(system + "-"):
-                payload = {**market.catalogue(), "tradeGoods": market.trade_goods(game_now)}
-                store_market_snapshot(uow.session, Market.from_json(payload), player_id=player_id, now=now)
+                store_market_snapshot(uow.session, Market.from_json(sim.priced_market(symbol)), player_id=player_id,
+                                      now=now)
 
 
 def _fills(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
